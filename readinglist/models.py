@@ -1,0 +1,488 @@
+"""The domain: papers (global), libraries (personal or lab) and what lives in them.
+
+Invariants sit in the database as named constraints. Every library-scoped row carries its
+library id, a client-usable `key` and the library `version` of the write that last touched it;
+deletions leave a `Tombstone` so the changes feed can report them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from readinglist.querysets import EntryQuerySet, LibraryQuerySet, PaperQuerySet
+
+MAX_TITLE_LENGTH = 2000
+MAX_TAG_LENGTH = 100
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Email is the login; there is no username to collide or leak."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="readinglist_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Paper(models.Model):
+    """One work, shared by everyone; its identity is the set of its `PaperIdentifier`s."""
+
+    title = models.CharField(max_length=MAX_TITLE_LENGTH, blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    abstract = models.TextField(blank=True)
+    published = models.CharField(max_length=32, blank=True, help_text="ISO date, maybe partial")
+    venue = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    pdf_url = models.URLField(max_length=2000, blank=True)
+    arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Which source supplied each field, so a weaker source never overwrites a stronger one.
+    field_sources = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title or f"Paper {self.pk}"
+
+
+class PaperIdentifier(models.Model):
+    class Scheme(models.TextChoices):
+        ARXIV = "arxiv", "arXiv"
+        DOI = "doi", "DOI"
+        OPENREVIEW = "openreview", "OpenReview"
+        ACL = "acl", "ACL Anthology"
+        PMID = "pmid", "PubMed"
+        PMCID = "pmcid", "PubMed Central"
+        URL = "url", "URL"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
+    # The normalized key that identity compares (a DOI is lower-cased here) ...
+    value = models.CharField(max_length=2000)
+    # ... and the form people expect to read (a DOI keeps its original case).
+    display = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "value"], name="readinglist_paperidentifier_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    scheme__in=["arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "url"]
+                ),
+                name="readinglist_paperidentifier_scheme_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value=""), name="readinglist_paperidentifier_value_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.display or self.value}"
+
+
+class Lab(models.Model):
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="labs")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="readinglist_lab_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+        VIEWER = "viewer", "Viewer"
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lab", "user"], name="readinglist_membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "admin", "member", "viewer"]),
+                name="readinglist_membership_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.lab} ({self.role})"
+
+
+class Invitation(models.Model):
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(blank=True, help_text="Empty for a link invitation")
+    role = models.CharField(
+        max_length=8, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(uses__lte=models.F("max_uses")),
+                name="readinglist_invitation_uses_within_max",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="owner"), name="readinglist_invitation_role_not_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.lab_id} ({self.email or 'link'})"
+
+
+class Library(models.Model):
+    """Where saved things live: one personal library per user and one per lab.
+
+    `version` is bumped once per write transaction (under a row lock); every object that
+    transaction changed is stamped with it. That ordering is what the changes feed pages by.
+    """
+
+    class Kind(models.TextChoices):
+        PERSONAL = "personal", "Personal"
+        LAB = "lab", "Lab"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    owner = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    lab = models.OneToOneField(
+        Lab, on_delete=models.CASCADE, null=True, blank=True, related_name="library"
+    )
+    name = models.CharField(max_length=200)
+    version = models.BigIntegerField(default=0)
+    # Tombstones at or below this version have been pruned; older clients must full-sync.
+    tombstone_floor = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LibraryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "libraries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(kind="personal"),
+                name="readinglist_library_one_personal_per_user",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="personal", owner__isnull=False, lab__isnull=True)
+                    | Q(kind="lab", owner__isnull=True, lab__isnull=False)
+                ),
+                name="readinglist_library_kind_matches_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=0), name="readinglist_library_version_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LibraryObject(models.Model):
+    """Base of every synced row: scoped to a library, addressed by `key`, stamped by `version`."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    key = models.UUIDField(default=uuid.uuid4, editable=False)
+    version = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "key"], name="%(app_label)s_%(class)s_key_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["library", "version"], name="%(class)s_version"),
+        ]
+
+
+class Tag(LibraryObject):
+    name = models.CharField(max_length=MAX_TAG_LENGTH)
+    color = models.CharField(max_length=7, blank=True)
+
+    class Meta(LibraryObject.Meta):
+        ordering = [Lower("name")]
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.UniqueConstraint(
+                "library", Lower("name"), name="readinglist_tag_name_ci_unique_per_library"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="readinglist_tag_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Entry(LibraryObject):
+    """A paper saved in a library (once per library)."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="entries")
+    added_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    tags = models.ManyToManyField(Tag, through="EntryTag", related_name="entries")
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta(LibraryObject.Meta):
+        verbose_name_plural = "entries"
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["library", "paper"], name="readinglist_entry_paper_once_per_library"
+            ),
+        ]
+        indexes = [
+            *LibraryObject.Meta.indexes,
+            models.Index(fields=["library", "-added_at", "-id"], name="readinglist_entry_added"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} in {self.library}"
+
+
+class EntryTag(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "tag"], name="readinglist_entrytag_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.entry_id}"
+
+
+class ReadingState(LibraryObject):
+    """One person's state of one entry: private even inside a lab library."""
+
+    class Status(models.TextChoices):
+        UNREAD = "unread", "Unread"
+        READING = "reading", "Reading"
+        READ = "read", "Read"
+
+    class Priority(models.IntegerChoices):
+        NONE = 0, "None"
+        LOW = 1, "Low"
+        MEDIUM = 2, "Medium"
+        HIGH = 3, "High"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="states")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="reading_states")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.UNREAD)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NONE)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    private_note = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(LibraryObject.Meta):
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.UniqueConstraint(fields=["entry", "user"], name="readinglist_state_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["unread", "reading", "read"]),
+                name="readinglist_state_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gte=0, priority__lte=3),
+                name="readinglist_state_priority_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="readinglist_state_rating_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.status}"
+
+
+class Note(LibraryObject):
+    """A shared Markdown note on an entry."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+
+    class Meta(LibraryObject.Meta):
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.CheckConstraint(condition=~Q(body=""), name="readinglist_note_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Highlight(LibraryObject):
+    """A highlighted passage; W3C Web Annotation selectors are stored exactly as sent."""
+
+    class OffsetUnit(models.TextChoices):
+        UTF16 = "utf16", "UTF-16 code units (DOM)"
+        CODEPOINT = "codepoint", "Unicode code points"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="highlights")
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    selectors = models.JSONField()
+    offset_unit = models.CharField(
+        max_length=9, choices=OffsetUnit.choices, default=OffsetUnit.UTF16
+    )
+    exact = models.TextField(blank=True, help_text="Copy of TextQuoteSelector.exact for search")
+    color = models.CharField(max_length=7, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta(LibraryObject.Meta):
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(offset_unit__in=["utf16", "codepoint"]),
+                name="readinglist_highlight_offset_unit_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.exact[:60]
+
+
+class ReadingList(LibraryObject):
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    public_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta(LibraryObject.Meta):
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.CheckConstraint(
+                condition=~Q(name=""), name="readinglist_readinglist_name_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReadingListItem(LibraryObject):
+    """An entry's place in a list. Positions leave gaps so an insert rarely renumbers."""
+
+    reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, related_name="items")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="list_items")
+    position = models.BigIntegerField()
+
+    class Meta(LibraryObject.Meta):
+        ordering = ["position", "id"]
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["reading_list", "entry"], name="readinglist_listitem_entry_once_per_list"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} at {self.position}"
+
+
+class Tombstone(models.Model):
+    """What a deletion leaves behind so every device learns of it."""
+
+    class ObjectType(models.TextChoices):
+        ENTRY = "entry", "Entry"
+        TAG = "tag", "Tag"
+        NOTE = "note", "Note"
+        HIGHLIGHT = "highlight", "Highlight"
+        READING_LIST = "list", "Reading list"
+        LIST_ITEM = "list_item", "List item"
+        READING_STATE = "state", "Reading state"
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="tombstones")
+    object_type = models.CharField(max_length=10, choices=ObjectType.choices)
+    key = models.UUIDField()
+    version = models.BigIntegerField()
+    deleted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "object_type", "key"], name="readinglist_tombstone_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["library", "version"], name="readinglist_tombstone_ver"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.key} @ {self.version}"

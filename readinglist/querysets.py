@@ -1,0 +1,62 @@
+"""Reads: chainable QuerySet methods scoped to what a user may see.
+
+Anything a user may not see is simply absent from these querysets, so views that start from
+them answer 404 for another person's object, never 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from readinglist.identifiers import Identifiers
+    from readinglist.models import Entry, Library, Paper, User
+
+# Roles that may add and change entries in a lab library.
+EDITOR_ROLES = ("owner", "admin", "member")
+
+
+class LibraryQuerySet(models.QuerySet["Library"]):
+    def visible_to(self, user: User) -> LibraryQuerySet:
+        return self.filter(Q(owner=user) | Q(lab__memberships__user=user)).distinct()
+
+    def editable_by(self, user: User) -> LibraryQuerySet:
+        return self.filter(
+            Q(owner=user) | Q(lab__memberships__user=user, lab__memberships__role__in=EDITOR_ROLES)
+        ).distinct()
+
+    def personal(self) -> LibraryQuerySet:
+        return self.filter(kind="personal")
+
+
+class PaperQuerySet(models.QuerySet["Paper"]):
+    def matching(self, identifiers: Identifiers) -> PaperQuerySet:
+        """Papers holding any of the identifiers' keys (usually zero or one)."""
+        condition = Q()
+        for scheme, value in identifiers.keys():
+            condition |= Q(identifiers__scheme=scheme.value, identifiers__value=value)
+        if not condition:
+            return self.none()
+        return self.filter(condition).distinct()
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def visible_to(self, user: User) -> EntryQuerySet:
+        from readinglist.models import Library  # noqa: PLC0415 - models import this module
+
+        return self.filter(library__in=Library.objects.visible_to(user).values("id"))
+
+    def in_library(self, library_id: int) -> EntryQuerySet:
+        return self.filter(library_id=library_id)
+
+    def with_details(self) -> EntryQuerySet:
+        """Everything an entry list shows, in a fixed number of queries."""
+        return self.select_related("paper", "added_by").prefetch_related(
+            "tags", "paper__identifiers"
+        )
+
+    def newest_first(self) -> EntryQuerySet:
+        return self.order_by("-added_at", "-id")

@@ -1,0 +1,35 @@
+"""Accounts: every user owns exactly one personal library from the moment they exist."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from readinglist.models import Library, User
+
+
+def personal_library(user: User) -> Library:
+    """The user's personal library, created on first need (users made by `createsuperuser`
+    or the admin never went through sign-up)."""
+    library = Library.objects.filter(owner=user, kind=Library.Kind.PERSONAL).first()
+    if library is not None:
+        return library
+    try:
+        with transaction.atomic():
+            return Library.objects.create(
+                kind=Library.Kind.PERSONAL, owner=user, name=personal_library_name(user)
+            )
+    except IntegrityError:
+        # A concurrent request created it first; the partial unique index guarantees one.
+        return Library.objects.get(owner=user, kind=Library.Kind.PERSONAL)
+
+
+def personal_library_name(user: User) -> str:
+    return f"{user.name or user.email.split('@')[0]}'s library"
+
+
+def create_user(*, email: str, password: str | None, name: str = "") -> User:
+    """A user together with their personal library, in one transaction."""
+    with transaction.atomic():
+        user = User.objects.create_user(email=email, password=password, name=name)
+        personal_library(user)
+    return user

@@ -1,0 +1,59 @@
+"""The one place library versions move.
+
+A write transaction calls `begin_library_write` before it touches anything in a library: the
+row lock serialises writers per library, so versions are handed out in commit order and a
+reader that saw version V has seen every change up to V (no late commits below a cursor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.db import transaction
+
+from readinglist.models import Library, Tombstone, User
+
+
+class LibraryVersionConflict(Exception):
+    """The client's `If-Unmodified-Since-Version` is older than the library."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"library is at version {current_version}")
+        self.current_version = current_version
+
+
+def begin_library_write(*, library_id: int, expected_version: int | None = None) -> Library:
+    """Lock the library row and return it with `version` already bumped for this write.
+
+    Must run inside `transaction.atomic`; the new version becomes visible at commit.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("begin_library_write needs an enclosing transaction.atomic()")
+    library = Library.objects.select_for_update().get(pk=library_id)
+    if expected_version is not None and library.version != expected_version:
+        raise LibraryVersionConflict(library.version)
+    library.version += 1
+    library.save(update_fields=["version"])
+    return library
+
+
+def write_tombstones(
+    *, library: Library, object_type: str, keys: Iterable[UUID], deleted_by: User | None
+) -> None:
+    """Record deletions at the library's current (bumped) version, in one statement."""
+    Tombstone.objects.bulk_create(
+        [
+            Tombstone(
+                library=library,
+                object_type=object_type,
+                key=key,
+                version=library.version,
+                deleted_by=deleted_by,
+            )
+            for key in keys
+        ],
+        update_conflicts=True,
+        unique_fields=["library", "object_type", "key"],
+        update_fields=["version", "deleted_by", "deleted_at"],
+    )

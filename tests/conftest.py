@@ -1,0 +1,81 @@
+"""Shared fixtures: three personas and API clients.
+
+- alice owns things (her personal library, the lab "Alice Lab");
+- bob is a member of Alice Lab;
+- charlie is an outsider who must never see either.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from readinglist.models import Lab, Membership, User
+from readinglist.services.labs import add_member, create_lab
+from tests.factories import UserFactory
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURE_PAGES = SHARED / "fixtures" / "pages"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or skip: the third-party fixtures are not part of the project."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: ../shared (test data beside the project) is not here")
+    return path
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return UserFactory(email="alice@example.org", name="Alice")
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return UserFactory(email="bob@example.org", name="Bob")
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    return UserFactory(email="charlie@example.org", name="Charlie")
+
+
+@pytest.fixture
+def lab(alice: User, bob: User) -> Lab:
+    lab = create_lab(owner=alice, name="Alice Lab")
+    add_member(lab=lab, user=bob, role=Membership.Role.MEMBER)
+    return lab
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice: User) -> APIClient:
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob: User) -> APIClient:
+    return client_for(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie: User) -> APIClient:
+    return client_for(charlie)
+
+
+@pytest.fixture
+def postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
