@@ -1,0 +1,153 @@
+"""Saving papers into libraries, and removing them again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from readinglist.metadata import PageMetadata, clean_text
+from readinglist.models import (
+    Entry,
+    EntryTag,
+    Library,
+    Note,
+    Paper,
+    ReadingState,
+    Tag,
+    Tombstone,
+    User,
+)
+from readinglist.services.accounts import personal_library
+from readinglist.services.papers import apply_metadata, identifiers_for, resolve_paper
+from readinglist.services.versioning import begin_library_write, write_tombstones
+
+
+class LibraryNotWritable(PermissionError):
+    """The user may not add to this library (not theirs, or a viewer in the lab)."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    entry: Entry
+    paper: Paper
+    created: bool
+    paper_created: bool
+
+
+def save_paper(
+    *,
+    user: User,
+    url: str,
+    metadata: PageMetadata | None = None,
+    library: Library | None = None,
+    tags: Sequence[str] = (),
+    note: str = "",
+    status: str | None = None,
+) -> SaveResult:
+    """Save the paper at `url` into `library` (the user's personal one by default).
+
+    Resolves to one Paper whatever URL or identifier form is used, creates or updates the
+    Entry, and applies tags, a note and the user's reading status. Saving again is safe: tags
+    are added (never removed), an identical note is not repeated.
+    """
+    with transaction.atomic():
+        target = library or personal_library(user)
+        if not Library.objects.editable_by(user).filter(pk=target.pk).exists():
+            raise LibraryNotWritable(f"library {target.pk} is not writable by this user")
+        found = identifiers_for(url=url, metadata=metadata)
+        paper, paper_created = resolve_paper(found=found)
+        apply_metadata(paper=paper, found=found, metadata=metadata)
+
+        target = begin_library_write(library_id=target.pk)
+        entry, created = Entry.objects.get_or_create(
+            library=target,
+            paper=paper,
+            defaults={"added_by": user, "version": target.version},
+        )
+        if not created:
+            entry.version = target.version
+            entry.save(update_fields=["version", "updated_at"])
+        add_tags(entry=entry, names=tags)
+        body = note.strip()
+        if body and not Note.objects.filter(entry=entry, author=user, body=body).exists():
+            Note.objects.create(
+                library=target, entry=entry, author=user, body=body, version=target.version
+            )
+        if status is not None:
+            set_reading_status(entry=entry, user=user, status=status)
+    return SaveResult(entry=entry, paper=paper, created=created, paper_created=paper_created)
+
+
+def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
+    """Attach tags by name (case-insensitive, created on first use) inside a library write.
+
+    The caller holds the library lock (`begin_library_write`), so tag creation cannot race.
+    """
+    wanted: dict[str, str] = {}
+    for name in names:
+        cleaned = clean_text(name)
+        if cleaned:
+            wanted.setdefault(cleaned.casefold(), cleaned)
+    if not wanted:
+        return []
+    library = entry.library
+    existing: dict[str, Tag] = {
+        tag.name.casefold(): tag
+        for tag in Tag.objects.alias(lower=Lower("name")).filter(
+            library=library, lower__in=[name.lower() for name in wanted.values()]
+        )
+    }
+    missing = [
+        Tag(library=library, name=name, version=library.version)
+        for folded, name in wanted.items()
+        if folded not in existing
+    ]
+    if missing:
+        Tag.objects.bulk_create(missing)
+        existing.update((tag.name.casefold(), tag) for tag in missing)
+    tags = [existing[folded] for folded in wanted if folded in existing]
+    EntryTag.objects.bulk_create(
+        [EntryTag(entry=entry, tag=tag) for tag in tags], ignore_conflicts=True
+    )
+    return tags
+
+
+def set_reading_status(*, entry: Entry, user: User, status: str) -> ReadingState:
+    """Set the user's own status on an entry inside a library write."""
+    state, _ = ReadingState.objects.get_or_create(
+        library_id=entry.library_id,
+        entry=entry,
+        user=user,
+        defaults={"version": entry.library.version},
+    )
+    state.status = ReadingState.Status(status)
+    state.read_at = timezone.now() if state.status == ReadingState.Status.READ else None
+    state.version = entry.library.version
+    state.save()
+    return state
+
+
+def delete_entry(*, user: User, entry: Entry) -> None:
+    """Remove an entry and everything hanging off it, leaving tombstones for the sync feed."""
+    with transaction.atomic():
+        if not Library.objects.editable_by(user).filter(pk=entry.library_id).exists():
+            raise LibraryNotWritable(f"library {entry.library_id} is not writable by this user")
+        library = begin_library_write(library_id=entry.library_id)
+        dependants: list[tuple[str, list[UUID]]] = [
+            (Tombstone.ObjectType.NOTE, list(entry.notes.values_list("key", flat=True))),
+            (Tombstone.ObjectType.HIGHLIGHT, list(entry.highlights.values_list("key", flat=True))),
+            (Tombstone.ObjectType.LIST_ITEM, list(entry.list_items.values_list("key", flat=True))),
+            (Tombstone.ObjectType.READING_STATE, list(entry.states.values_list("key", flat=True))),
+            (Tombstone.ObjectType.ENTRY, [entry.key]),
+        ]
+        for object_type, keys in dependants:
+            if keys:
+                write_tombstones(
+                    library=library, object_type=object_type, keys=keys, deleted_by=user
+                )
+        entry.delete()

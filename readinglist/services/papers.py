@@ -1,0 +1,151 @@
+"""Paper identity: turn a URL plus page metadata into exactly one Paper."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from readinglist import identifiers as ids
+from readinglist.metadata import PageMetadata, Source, merge_into
+from readinglist.models import Paper, PaperIdentifier
+
+# How a scheme named in page metadata is spelled so `identify` recognises the bare value.
+_METADATA_PREFIX = {
+    "arxiv": "arXiv:",
+    "doi": "doi:",
+    "pmid": "PMID:",
+    "pmcid": "",
+    "openreview": "https://openreview.net/forum?id=",
+    "acl": "https://aclanthology.org/",
+}
+
+
+class UnidentifiablePaper(ValueError):
+    """Neither the URL nor the metadata names anything a paper can be found by."""
+
+
+def identifiers_for(*, url: str, metadata: PageMetadata | None) -> ids.Identifiers:
+    """Everything the URL and the page's stated identifiers say about the paper's identity.
+
+    The URL is kept as an identity key only when it implies no stronger identifier, so the
+    many URL forms of an arXiv paper do not pile up while a publisher page stays findable.
+    """
+    from_url = ids.identify(url)
+    found = from_url
+    for scheme, raw in (metadata.identifiers if metadata else {}).items():
+        prefix = _METADATA_PREFIX.get(scheme)
+        if prefix is None or not raw:
+            continue
+        found = found.merged(ids.identify(prefix + raw.strip()))
+    if found.arxiv and found.doi_key == ids.doi_key(ids.arxiv_doi(found.arxiv.id)):
+        # arXiv's own DOI is derived from the arXiv id; storing it would only duplicate that key.
+        found = replace(found, doi=None)
+    if found.url and any(scheme is not ids.Scheme.URL for scheme, _ in from_url.keys()):
+        found = replace(found, url=None)
+    return found
+
+
+def _display_values(found: ids.Identifiers) -> dict[str, str]:
+    display = {}
+    if found.doi:
+        display[ids.Scheme.DOI.value] = found.doi
+    return display
+
+
+def resolve_paper(*, found: ids.Identifiers) -> tuple[Paper, bool]:
+    """The one Paper these identifiers name, created if none does; `(paper, created)`.
+
+    Safe under concurrency: two transactions creating the same paper race on the unique
+    (scheme, value) index; the loser rolls back its savepoint and finds the winner's row.
+    """
+    keys = found.keys()
+    if not keys:
+        raise UnidentifiablePaper("no identifier or URL to identify the paper by")
+    for _attempt in range(3):
+        paper = _existing_paper(keys)
+        if paper is not None:
+            _attach_missing_identifiers(paper, found)
+            return paper, False
+        try:
+            with transaction.atomic():
+                paper = Paper.objects.create(url=_primary_url(found))
+                _attach_missing_identifiers(paper, found)
+                # A concurrent creator committed one of our keys first: start over.
+                if PaperIdentifier.objects.filter(paper=paper).count() != len(keys):
+                    raise IntegrityError("identifier claimed by a concurrent save")
+            return paper, True
+        except IntegrityError:
+            continue
+    raise RuntimeError("paper identity kept changing under concurrent saves")
+
+
+def _existing_paper(keys: list[tuple[ids.Scheme, str]]) -> Paper | None:
+    condition = Q()
+    for scheme, value in keys:
+        condition |= Q(scheme=scheme.value, value=value)
+    owners = {
+        (row.scheme, row.value): row.paper_id
+        for row in PaperIdentifier.objects.filter(condition).only("scheme", "value", "paper_id")
+    }
+    # The most specific identifier decides when two papers claim different ones.
+    for scheme, value in keys:
+        paper_id = owners.get((scheme.value, value))
+        if paper_id is not None:
+            return Paper.objects.get(pk=paper_id)
+    return None
+
+
+def _attach_missing_identifiers(paper: Paper, found: ids.Identifiers) -> None:
+    display = _display_values(found)
+    PaperIdentifier.objects.bulk_create(
+        [
+            PaperIdentifier(
+                paper=paper,
+                scheme=scheme.value,
+                value=value,
+                display=display.get(scheme.value, value),
+            )
+            for scheme, value in found.keys()
+        ],
+        # Keys that another paper already holds stay with it; merging papers is a separate job.
+        ignore_conflicts=True,
+    )
+
+
+def _primary_url(found: ids.Identifiers) -> str:
+    if found.arxiv:
+        return ids.canonical_arxiv_url(ids.ArxivId(found.arxiv.id, None))
+    if found.acl:
+        return ids.acl_url(found.acl.id)
+    if found.openreview:
+        return ids.openreview_url(found.openreview)
+    if found.doi:
+        return ids.doi_url(found.doi)
+    return found.url or ""
+
+
+def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None) -> bool:
+    """Merge page metadata into the paper, keeping the best value per field; True if changed."""
+    update_fields: list[str] = []
+    if metadata is not None:
+        current = {name: getattr(paper, name) for name in ("title", "authors", "abstract")}
+        current.update(published=paper.published, venue=paper.venue, pdf_url=paper.pdf_url)
+        for name, (value, source) in merge_into(current, paper.field_sources, metadata).items():
+            setattr(paper, name, value)
+            paper.field_sources[name] = source.value
+            update_fields.append(name)
+        if update_fields:
+            update_fields.append("field_sources")
+    newer = found.arxiv.version if found.arxiv else None
+    if newer and (paper.arxiv_version is None or newer > paper.arxiv_version):
+        paper.arxiv_version = newer
+        update_fields.append("arxiv_version")
+    if not paper.pdf_url and found.arxiv:
+        paper.pdf_url = f"https://arxiv.org/pdf/{found.arxiv.id}"
+        paper.field_sources["pdf_url"] = Source.DOCUMENT.value
+        update_fields += ["pdf_url", "field_sources"]
+    if update_fields:
+        paper.save(update_fields=[*dict.fromkeys(update_fields), "updated_at"])
+    return bool(update_fields)
