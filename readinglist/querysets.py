@@ -13,7 +13,7 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from readinglist.identifiers import Identifiers
-    from readinglist.models import Entry, Library, Paper, User
+    from readinglist.models import Entry, Library, Paper, User  # noqa: F401 - quoted below
 
 # Roles that may add and change entries in a lab library.
 EDITOR_ROLES = ("owner", "admin", "member")
@@ -36,7 +36,7 @@ class PaperQuerySet(models.QuerySet["Paper"]):
     def matching(self, identifiers: Identifiers) -> PaperQuerySet:
         """Papers holding any of the identifiers' keys (usually zero or one)."""
         condition = Q()
-        for scheme, value in identifiers.keys():
+        for scheme, value in identifiers.lookup_keys():
             condition |= Q(identifiers__scheme=scheme.value, identifiers__value=value)
         if not condition:
             return self.none()
@@ -45,7 +45,7 @@ class PaperQuerySet(models.QuerySet["Paper"]):
 
 class EntryQuerySet(models.QuerySet["Entry"]):
     def visible_to(self, user: User) -> EntryQuerySet:
-        from readinglist.models import Library  # noqa: PLC0415 - models import this module
+        from readinglist.models import Library  # models.py imports this module
 
         return self.filter(library__in=Library.objects.visible_to(user).values("id"))
 

@@ -42,7 +42,7 @@ def identifiers_for(*, url: str, metadata: PageMetadata | None) -> ids.Identifie
     if found.arxiv and found.doi_key == ids.doi_key(ids.arxiv_doi(found.arxiv.id)):
         # arXiv's own DOI is derived from the arXiv id; storing it would only duplicate that key.
         found = replace(found, doi=None)
-    if found.url and any(scheme is not ids.Scheme.URL for scheme, _ in from_url.keys()):
+    if found.url and any(scheme is not ids.Scheme.URL for scheme, _ in from_url.lookup_keys()):
         found = replace(found, url=None)
     return found
 
@@ -60,7 +60,7 @@ def resolve_paper(*, found: ids.Identifiers) -> tuple[Paper, bool]:
     Safe under concurrency: two transactions creating the same paper race on the unique
     (scheme, value) index; the loser rolls back its savepoint and finds the winner's row.
     """
-    keys = found.keys()
+    keys = found.lookup_keys()
     if not keys:
         raise UnidentifiablePaper("no identifier or URL to identify the paper by")
     for _attempt in range(3):
@@ -107,7 +107,7 @@ def _attach_missing_identifiers(paper: Paper, found: ids.Identifiers) -> None:
                 value=value,
                 display=display.get(scheme.value, value),
             )
-            for scheme, value in found.keys()
+            for scheme, value in found.lookup_keys()
         ],
         # Keys that another paper already holds stay with it; merging papers is a separate job.
         ignore_conflicts=True,
