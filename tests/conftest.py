@@ -8,6 +8,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -25,6 +26,12 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: ../shared (test data beside the project) is not here")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """allauth and DRF keep rate-limit counters in the cache; tests must not share them."""
+    cache.clear()
 
 
 @pytest.fixture
