@@ -1,0 +1,72 @@
+"""How API clients prove who they are.
+
+- Scripts: `Authorization: Token <secret>` (personal API tokens, `ApiToken`).
+- The extension: `X-Session-Token` from django-allauth's headless "app" client.
+- The web app: the Django session (with CSRF), as DRF does by default.
+
+The token class comes first so that a request without credentials gets 401 with a
+`WWW-Authenticate` header rather than 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from django.utils import timezone
+from rest_framework import authentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from api.models import ApiToken
+from readinglist.models import User
+
+TOKEN_PREFIX = "rl_"
+# Writing last_used_at on every request would turn reads into writes; a minute is precise enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def new_token_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise AuthenticationFailed("Malformed Authorization header: use 'Token <secret>'.")
+        try:
+            secret = header[1].decode()
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("Invalid token.") from None
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=token_digest(secret), user__is_active=True)
+            .first()
+        )
+        if token is None:
+            raise AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class SessionTokenAuthentication(XSessionTokenAuthentication):
+    """allauth's X-Session-Token, but an expired or unknown token is a 401 so the extension
+    knows to drop it and log in again (allauth's default silently treats it as anonymous)."""
+
+    allow_invalid_session_tokens = False

@@ -1,0 +1,85 @@
+"""What every API view shares: library scoping, service-error mapping, pagination, versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from readinglist.models import Library, User
+from readinglist.services.entries import LibraryNotWritable
+
+VERSION_HEADER = "Last-Modified-Version"
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class PagePagination(PageNumberPagination):
+    """For lists ordered by name or position."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class NewestFirstPagination(CursorPagination):
+    """For lists ordered by time: stable while rows are added (no skipped or repeated rows)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = ("-added_at", "-id")
+
+
+def request_user(request: Request) -> User:
+    """The authenticated user (views are behind IsAuthenticated)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def visible_library(request: Request, library_id: object) -> Library:
+    """A library the user can see, or 404 (never 403: others' libraries do not exist for them)."""
+    try:
+        return Library.objects.visible_to(request_user(request)).get(pk=int(str(library_id)))
+    except (Library.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such library.") from None
+
+
+def writable_library(request: Request, library_id: object) -> Library:
+    """A library the user can write to; 404 if they cannot see it, 403 if read-only for them."""
+    library = visible_library(request, library_id)
+    if not Library.objects.editable_by(request_user(request)).filter(pk=library.pk).exists():
+        raise PermissionDenied("You can read this library but not change it.")
+    return library
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Turn domain exceptions raised by services into the right HTTP answers."""
+    try:
+        yield
+    except LibraryNotWritable:
+        raise PermissionDenied("You can read this library but not change it.") from None
+    except DjangoValidationError as error:
+        detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
+        raise ValidationError(detail) from None
+    except IntegrityError:
+        raise Conflict() from None
+
+
+def with_version(response: Response, library: Library) -> Response:
+    response[VERSION_HEADER] = str(library.version)
+    return response
