@@ -1,0 +1,48 @@
+"""Personal API tokens: created with a secret that is shown once, revoked by deletion."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from api.authentication import new_token_secret, token_digest
+from api.models import ApiToken
+from readinglist.models import User
+
+MAX_TOKENS_PER_USER = 50
+# Enough of the secret to tell tokens apart in a list, far too little to guess the rest.
+PREFIX_LENGTH = 10
+
+
+class TokenLimitReached(Exception):
+    """The user already has `MAX_TOKENS_PER_USER` tokens."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"You already have {MAX_TOKENS_PER_USER} API tokens, the most allowed; "
+            "revoke one you no longer use before creating another."
+        )
+
+
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token and its secret. Only the secret's digest is stored, so the caller must
+    hand the secret to the user now: it cannot be recovered later."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "A token needs a name."})
+    with transaction.atomic():
+        # Locking the user row serialises concurrent creations, so the cap cannot be overrun.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
+            raise TokenLimitReached()
+        secret = new_token_secret()
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=secret[:PREFIX_LENGTH], digest=token_digest(secret)
+        )
+    return token, secret
+
+
+def revoke_api_token(*, token: ApiToken) -> None:
+    """Delete the token; its secret stops authenticating at once."""
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).delete()
