@@ -1,3 +1,19 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from api.views.entries import EntryViewSet
+from api.views.libraries import LibraryViewSet
+from api.views.lookup import LookupView
+from api.views.papers import PaperViewSet
+from api.views.save import SaveView
+
+router = SimpleRouter()
+router.register("libraries", LibraryViewSet, basename="library")
+router.register("entries", EntryViewSet, basename="entry")
+router.register("papers", PaperViewSet, basename="paper")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("save", SaveView.as_view(), name="save"),
+    path("lookup", LookupView.as_view(), name="lookup"),
+    *router.urls,
+]

@@ -24,7 +24,7 @@ Everything here is a pure function: no network, no Django.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import NamedTuple
 from urllib.parse import parse_qs, quote, unquote, unquote_plus, urlsplit, urlunsplit
@@ -726,3 +726,10 @@ def identify(value: str) -> Identifiers:
     if doi is not None:
         return _from_doi(doi)
     return Identifiers()
+
+
+def without_derived_arxiv_doi(found: Identifiers) -> Identifiers:
+    """Drop arXiv's own DOI when the arXiv id is known: it adds no identity, only a second key."""
+    if found.arxiv is not None and found.doi_key == doi_key(arxiv_doi(found.arxiv.id)):
+        return replace(found, doi=None)
+    return found

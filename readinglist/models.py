@@ -11,6 +11,7 @@ import uuid
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -76,6 +77,9 @@ class Paper(models.Model):
     arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
     # Which source supplied each field, so a weaker source never overwrites a stronger one.
     field_sources = models.JSONField(default=dict, blank=True)
+    # Weighted full-text document (PostgreSQL, GIN-indexed by migration 0002); kept current by
+    # the services that change metadata. Unused on SQLite.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

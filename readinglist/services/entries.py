@@ -151,3 +151,54 @@ def delete_entry(*, user: User, entry: Entry) -> None:
                     library=library, object_type=object_type, keys=keys, deleted_by=user
                 )
         entry.delete()
+
+
+def update_entry(
+    *,
+    user: User,
+    entry: Entry,
+    state: dict[str, object] | None = None,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+) -> Entry:
+    """Change the user's own reading state and the entry's tags (add/remove, so edits merge).
+
+    Anyone who can see the entry may change their own state (it is private to them); tag
+    changes need write access to the library.
+    """
+    with transaction.atomic():
+        if (add or remove) and not Library.objects.editable_by(user).filter(
+            pk=entry.library_id
+        ).exists():
+            raise LibraryNotWritable(f"library {entry.library_id} is not writable by this user")
+        library = begin_library_write(library_id=entry.library_id)
+        entry.library = library
+        if state:
+            _apply_state(entry=entry, user=user, changes=state)
+        if add:
+            add_tags(entry=entry, names=add)
+        if remove:
+            folded = [clean_text(name).lower() for name in remove]
+            EntryTag.objects.filter(entry=entry).filter(
+                tag__in=Tag.objects.alias(lower=Lower("name")).filter(
+                    library=library, lower__in=folded
+                )
+            ).delete()
+        if add or remove:
+            entry.version = library.version
+            entry.save(update_fields=["version", "updated_at"])
+    return entry
+
+
+def _apply_state(*, entry: Entry, user: User, changes: dict[str, object]) -> ReadingState:
+    if "status" in changes:
+        set_reading_status(entry=entry, user=user, status=str(changes["status"]))
+    state, _ = ReadingState.objects.get_or_create(
+        library_id=entry.library_id, entry=entry, user=user
+    )
+    for name in ("priority", "rating", "private_note"):
+        if name in changes:
+            setattr(state, name, changes[name])
+    state.version = entry.library.version
+    state.save()
+    return state

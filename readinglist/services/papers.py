@@ -10,6 +10,7 @@ from django.db.models import Q
 from readinglist import identifiers as ids
 from readinglist.metadata import PageMetadata, Source, merge_into
 from readinglist.models import Paper, PaperIdentifier
+from readinglist.search import refresh_search_vector
 
 # How a scheme named in page metadata is spelled so `identify` recognises the bare value.
 _METADATA_PREFIX = {
@@ -39,9 +40,7 @@ def identifiers_for(*, url: str, metadata: PageMetadata | None) -> ids.Identifie
         if prefix is None or not raw:
             continue
         found = found.merged(ids.identify(prefix + raw.strip()))
-    if found.arxiv and found.doi_key == ids.doi_key(ids.arxiv_doi(found.arxiv.id)):
-        # arXiv's own DOI is derived from the arXiv id; storing it would only duplicate that key.
-        found = replace(found, doi=None)
+    found = ids.without_derived_arxiv_doi(found)
     if found.url and any(scheme is not ids.Scheme.URL for scheme, _ in from_url.lookup_keys()):
         found = replace(found, url=None)
     return found
@@ -148,4 +147,5 @@ def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetada
         update_fields += ["pdf_url", "field_sources"]
     if update_fields:
         paper.save(update_fields=[*dict.fromkeys(update_fields), "updated_at"])
+        refresh_search_vector(paper.pk)
     return bool(update_fields)

@@ -1,0 +1,175 @@
+"""Shapes of papers, entries, libraries, saves and lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from readinglist.metadata import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, Source
+from readinglist.models import Entry, Library, Paper, ReadingState
+
+IDENTIFIER_SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
+MAX_TAGS_PER_REQUEST = 50
+MAX_NOTE_LENGTH = 100_000
+MAX_INPUT_LENGTH = 2000
+MAX_LOOKUP_ITEMS = 200
+
+
+class PageMetadataSerializer(serializers.Serializer[dict[str, Any]]):
+    title = serializers.CharField(max_length=MAX_LENGTHS["title"], required=False, allow_blank=True)
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_AUTHOR_LENGTH),
+        max_length=MAX_AUTHORS,
+        required=False,
+    )
+    abstract = serializers.CharField(
+        max_length=MAX_LENGTHS["abstract"], required=False, allow_blank=True, trim_whitespace=False
+    )
+    published = serializers.CharField(
+        max_length=MAX_LENGTHS["published"], required=False, allow_blank=True
+    )
+    date = serializers.CharField(
+        max_length=MAX_LENGTHS["published"], required=False, allow_blank=True
+    )
+    venue = serializers.CharField(max_length=MAX_LENGTHS["venue"], required=False, allow_blank=True)
+    pdf_url = serializers.URLField(
+        max_length=MAX_LENGTHS["pdf_url"], required=False, allow_blank=True
+    )
+    identifiers = serializers.DictField(
+        child=serializers.CharField(max_length=500, allow_blank=True), required=False
+    )
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # DRF pops declared fields
+        choices=[s.value for s in Source], required=False
+    )
+    field_sources = serializers.DictField(
+        child=serializers.ChoiceField(choices=[s.value for s in Source]), required=False
+    )
+
+    def validate_identifiers(self, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(IDENTIFIER_SCHEMES))
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown identifier schemes {unknown}; use {list(IDENTIFIER_SCHEMES)}."
+            )
+        return value
+
+
+class SaveSerializer(serializers.Serializer[dict[str, Any]]):
+    url = serializers.CharField(max_length=MAX_INPUT_LENGTH, help_text="Page URL or identifier")
+    metadata = PageMetadataSerializer(required=False)
+    library = serializers.IntegerField(required=False, min_value=1)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=MAX_TAGS_PER_REQUEST, required=False
+    )
+    note = serializers.CharField(
+        max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )
+    status = serializers.ChoiceField(choices=ReadingState.Status.choices, required=False)
+
+
+class PaperSerializer(serializers.ModelSerializer[Paper]):
+    identifiers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Paper
+        fields = (
+            "id",
+            "title",
+            "authors",
+            "abstract",
+            "published",
+            "venue",
+            "url",
+            "pdf_url",
+            "arxiv_version",
+            "identifiers",
+        )
+
+    def get_identifiers(self, paper: Paper) -> dict[str, str]:
+        """Scheme to display form; uses the prefetched identifiers (no query per paper)."""
+        return {row.scheme: row.display or row.value for row in paper.identifiers.all()}
+
+
+class ReadingStateSerializer(serializers.ModelSerializer[ReadingState]):
+    class Meta:
+        model = ReadingState
+        fields = ("status", "priority", "rating", "private_note", "read_at", "version")
+
+
+class EntrySerializer(serializers.ModelSerializer[Entry]):
+    paper = PaperSerializer()
+    tags = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField(help_text="The caller's own reading state")
+
+    class Meta:
+        model = Entry
+        fields = (
+            "id",
+            "key",
+            "library",
+            "version",
+            "paper",
+            "tags",
+            "state",
+            "added_by",
+            "added_at",
+        )
+
+    def get_tags(self, entry: Entry) -> list[str]:
+        return sorted((tag.name for tag in entry.tags.all()), key=str.casefold)
+
+    def get_state(self, entry: Entry) -> dict[str, Any] | None:
+        states = getattr(entry, "my_states", None)
+        if not states:
+            return None
+        return ReadingStateSerializer(states[0]).data
+
+
+class EntryUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+    """The caller's own state plus tag membership as add/remove operations (they merge)."""
+
+    status = serializers.ChoiceField(choices=ReadingState.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=ReadingState.Priority.choices, required=False)
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    private_note = serializers.CharField(
+        max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )
+    add_tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=MAX_TAGS_PER_REQUEST, required=False
+    )
+    remove_tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=MAX_TAGS_PER_REQUEST, required=False
+    )
+
+
+class EntryFilterSerializer(serializers.Serializer[dict[str, Any]]):
+    library = serializers.IntegerField(required=False, min_value=1)
+    tag = serializers.CharField(required=False, max_length=100)
+    status = serializers.ChoiceField(choices=ReadingState.Status.choices, required=False)
+    list = serializers.IntegerField(required=False, min_value=1)
+    added_after = serializers.DateTimeField(required=False)
+    added_before = serializers.DateTimeField(required=False)
+    q = serializers.CharField(required=False, max_length=500)
+
+
+class LibrarySerializer(serializers.ModelSerializer[Library]):
+    role = serializers.CharField(read_only=True)
+    can_edit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Library
+        fields = ("id", "kind", "name", "lab", "version", "role", "can_edit", "created_at")
+        read_only_fields = ("id", "kind", "lab", "version", "role", "created_at")
+
+    def get_can_edit(self, library: Library) -> bool:
+        return getattr(library, "role", None) in ("owner", "admin", "member")
+
+
+class LookupRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_INPUT_LENGTH),
+        min_length=1,
+        max_length=MAX_LOOKUP_ITEMS,
+        help_text="URLs or identifiers (arXiv ids, DOIs, ...)",
+    )

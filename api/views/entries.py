@@ -1,0 +1,133 @@
+"""Entries: list (filtered, searched, paged), retrieve, create, update, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.common import (
+    NewestFirstPagination,
+    PagePagination,
+    request_user,
+    service_errors,
+    visible_library,
+    with_version,
+)
+from api.idempotency import idempotent
+from api.serializers.core import (
+    EntryFilterSerializer,
+    EntrySerializer,
+    EntryUpdateSerializer,
+    SaveSerializer,
+)
+from api.views.save import entry_for_response, perform_save
+from readinglist.models import Entry, Library, ReadingState
+from readinglist.querysets import EntryQuerySet
+from readinglist.search import search_entries
+from readinglist.services.entries import delete_entry, update_entry
+
+
+class EntryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Entry],
+):
+    serializer_class = EntrySerializer
+
+    def get_queryset(self) -> EntryQuerySet:
+        user = request_user(self.request)
+        return (
+            Entry.objects.visible_to(user)
+            .select_related("paper")
+            .prefetch_related(
+                "tags",
+                "paper__identifiers",
+                Prefetch(
+                    "states", queryset=ReadingState.objects.filter(user=user), to_attr="my_states"
+                ),
+            )
+        )
+
+    @property
+    def paginator(self) -> BasePagination | None:
+        # Ranked search results have no time order for a cursor to follow.
+        if not hasattr(self, "_paginator"):
+            searching = self.action == "list" and "q" in self.request.query_params
+            self._paginator = PagePagination() if searching else NewestFirstPagination()
+        return self._paginator
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        if self.action != "list":
+            return queryset
+        serializer = EntryFilterSerializer(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        filters = serializer.validated_data
+        if "library" in filters:
+            queryset = queryset.in_library(visible_library(self.request, filters["library"]).pk)
+        if "tag" in filters:
+            queryset = queryset.filter(tags__name__iexact=filters["tag"])
+        if "status" in filters:
+            user = request_user(self.request)
+            if filters["status"] == ReadingState.Status.UNREAD:
+                queryset = queryset.exclude(
+                    states__user=user, states__status__in=["reading", "read"]
+                )
+            else:
+                queryset = queryset.filter(states__user=user, states__status=filters["status"])
+        if "list" in filters:
+            queryset = queryset.filter(list_items__reading_list_id=filters["list"])
+        if "added_after" in filters:
+            queryset = queryset.filter(added_at__gte=filters["added_after"])
+        if "added_before" in filters:
+            queryset = queryset.filter(added_at__lt=filters["added_before"])
+        if "q" in filters and filters["q"].strip():
+            queryset = search_entries(queryset, filters["q"].strip())
+        return queryset
+
+    @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})
+    @idempotent
+    def create(self, request: Request) -> Response:
+        """Creating an entry is a save: same body, same identity rules, same answer."""
+        return perform_save(request)
+
+    @extend_schema(request=EntryUpdateSerializer, responses=EntrySerializer)
+    @idempotent
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        entry = self.get_object()
+        serializer = EntryUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        state = {k: data[k] for k in ("status", "priority", "rating", "private_note") if k in data}
+        with service_errors():
+            update_entry(
+                user=request_user(request),
+                entry=entry,
+                state=state,
+                add=data.get("add_tags", ()),
+                remove=data.get("remove_tags", ()),
+            )
+        fresh = entry_for_response(entry.pk, user_id=request_user(request).pk)
+        return with_version(Response(EntrySerializer(fresh).data), fresh.library)
+
+    @idempotent
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        entry = self.get_object()
+        with service_errors():
+            delete_entry(user=request_user(request), entry=entry)
+        library = Library.objects.get(pk=entry.library_id)
+        return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
+
+    def get_object(self) -> Entry:
+        try:
+            entry_id = int(str(self.kwargs["pk"]))
+        except ValueError:
+            raise NotFound() from None
+        self.kwargs["pk"] = entry_id
+        return super().get_object()

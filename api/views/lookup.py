@@ -1,0 +1,71 @@
+"""Lookup: GET for one URL, POST for up to 200 (one request per listing page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.common import request_user
+from api.serializers.core import MAX_INPUT_LENGTH, LookupRequestSerializer
+from readinglist.lookup import LookupResult, lookup
+from readinglist.models import Entry
+
+LookupResponse = inline_serializer(
+    name="LookupResponse",
+    fields={"results": serializers.ListField(child=serializers.DictField())},
+)
+
+
+def _entry_summary(entry: Entry) -> dict[str, Any]:
+    lab = entry.library.lab
+    states = getattr(entry, "my_states", [])
+    return {
+        "id": entry.pk,
+        "library": entry.library_id,
+        "library_name": entry.library.name,
+        "kind": entry.library.kind,
+        "lab": {"id": lab.pk, "name": lab.name} if lab else None,
+        "tags": sorted((tag.name for tag in entry.tags.all()), key=str.casefold),
+        "status": states[0].status if states else None,
+        "read_count": getattr(entry, "read_count", 0),
+        "reading_count": getattr(entry, "reading_count", 0),
+    }
+
+
+def _result(result: LookupResult) -> dict[str, Any]:
+    return {
+        "input": result.input,
+        "identified": result.identified,
+        "paper": result.paper_id,
+        "saved": bool(result.entries),
+        "entries": [_entry_summary(entry) for entry in result.entries],
+    }
+
+
+class LookupView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("url", str, required=True)], responses=LookupResponse
+    )
+    def get(self, request: Request) -> Response:
+        value = request.query_params.get("url", "").strip()
+        if not value:
+            return Response({"url": ["This parameter is required."]}, status.HTTP_400_BAD_REQUEST)
+        if len(value) > MAX_INPUT_LENGTH:
+            return Response(
+                {"url": [f"At most {MAX_INPUT_LENGTH} characters."]}, status.HTTP_400_BAD_REQUEST
+            )
+        [result] = lookup(user=request_user(request), values=[value])
+        return Response(_result(result))
+
+    @extend_schema(request=LookupRequestSerializer, responses=LookupResponse)
+    def post(self, request: Request) -> Response:
+        serializer = LookupRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = [value.strip() for value in serializer.validated_data["items"]]
+        results = lookup(user=request_user(request), values=values)
+        return Response({"results": [_result(result) for result in results]})
