@@ -1,0 +1,175 @@
+"""POST /api/v1/save: the extension's one-shot save."""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from readinglist.models import Entry, Lab, Library, Membership, Paper, User
+from readinglist.services.labs import add_member
+
+ARXIV = "https://arxiv.org/abs/2106.09608v2"
+METADATA = {
+    "title": "Learning Knowledge Graph-based World Models of Textual Environments",
+    "authors": ["Ammanabrolu, Prithviraj", "Riedl, Mark O."],
+    "abstract": "World models improve a learning agent's ability...",
+    "published": "2021-06-17",
+    "identifiers": {"arxiv": "2106.09608"},
+    "source": "citation",
+}
+
+
+@pytest.mark.django_db
+def test_save_creates_an_entry_and_returns_the_paper_identifiers(alice_client: APIClient) -> None:
+    response = alice_client.post(
+        "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["KG"], "status": "reading"}
+    )
+
+    assert response.status_code == HTTPStatus.CREATED
+    body = response.json()
+    assert body["created"] is True
+    assert body["paper"]["title"] == METADATA["title"]
+    assert body["paper"]["identifiers"] == {"arxiv": "2106.09608"}
+    assert body["paper"]["arxiv_version"] == 2
+    assert body["tags"] == ["KG"]
+    assert body["state"]["status"] == "reading"
+    assert response["Last-Modified-Version"] == str(body["version"])
+
+
+@pytest.mark.django_db
+def test_saving_again_in_another_form_returns_the_same_entry(alice_client: APIClient) -> None:
+    first = alice_client.post("/api/v1/save", {"url": ARXIV}).json()
+    again = alice_client.post("/api/v1/save", {"url": "https://huggingface.co/papers/2106.09608"})
+
+    assert again.status_code == HTTPStatus.OK
+    assert again.json()["created"] is False
+    assert again.json()["id"] == first["id"]
+
+
+@pytest.mark.django_db
+def test_client_script_saves_then_finds_by_hf_url_and_by_doi(alice_client: APIClient) -> None:
+    saved = alice_client.post("/api/v1/save", {"url": ARXIV}).json()
+
+    by_hf = alice_client.get("/api/v1/lookup", {"url": "https://huggingface.co/papers/2106.09608"})
+    by_doi = alice_client.get(
+        "/api/v1/lookup", {"url": "https://doi.org/10.48550/arXiv.2106.09608"}
+    )
+
+    for response in (by_hf, by_doi):
+        assert response.status_code == HTTPStatus.OK
+        assert [e["id"] for e in response.json()["entries"]] == [saved["id"]]
+
+
+@pytest.mark.django_db
+def test_idempotency_key_replays_the_first_response(alice_client: APIClient) -> None:
+    headers = {"Idempotency-Key": "save-1"}
+    first = alice_client.post("/api/v1/save", {"url": ARXIV, "note": "n"}, headers=headers)
+    retry = alice_client.post("/api/v1/save", {"url": ARXIV, "note": "n"}, headers=headers)
+
+    assert first.status_code == retry.status_code == HTTPStatus.CREATED
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert Library.objects.get(pk=first.json()["library"]).version == 1  # written once
+
+
+@pytest.mark.django_db
+def test_idempotency_key_with_another_body_is_422(alice_client: APIClient) -> None:
+    headers = {"Idempotency-Key": "save-2"}
+    alice_client.post("/api/v1/save", {"url": ARXIV}, headers=headers)
+    other = alice_client.post("/api/v1/save", {"url": "arXiv:1706.03762"}, headers=headers)
+    assert other.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert Paper.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_write_does_not_burn_the_idempotency_key(alice_client: APIClient) -> None:
+    headers = {"Idempotency-Key": "save-3"}
+    bad = alice_client.post("/api/v1/save", {"url": "nonsense"}, headers=headers)
+    good = alice_client.post("/api/v1/save", {"url": "nonsense"}, headers=headers)
+    assert bad.status_code == good.status_code == HTTPStatus.BAD_REQUEST
+
+
+@pytest.mark.django_db
+def test_save_into_a_lab_library(bob_client: APIClient, lab: Lab) -> None:
+    response = bob_client.post("/api/v1/save", {"url": ARXIV, "library": lab.library.pk})
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json()["library"] == lab.library.pk
+
+
+@pytest.mark.django_db
+def test_viewer_gets_403_and_outsider_404_when_saving_into_a_lab(
+    bob: User, bob_client: APIClient, charlie_client: APIClient, lab: Lab
+) -> None:
+    add_member(lab=lab, user=bob, role=Membership.Role.VIEWER)
+    viewer = bob_client.post("/api/v1/save", {"url": ARXIV, "library": lab.library.pk})
+    outsider = charlie_client.post("/api/v1/save", {"url": ARXIV, "library": lab.library.pk})
+    assert viewer.status_code == HTTPStatus.FORBIDDEN
+    assert outsider.status_code == HTTPStatus.NOT_FOUND
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_unauthenticated_save_is_401(anon_client: APIClient) -> None:
+    response = anon_client.post("/api/v1/save", {"url": ARXIV})
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "WWW-Authenticate" in response
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "url"),
+        ({"url": ""}, "url"),
+        ({"url": "x" * 5000}, "url"),
+        ({"url": "not a paper"}, "url"),
+        ({"url": ARXIV, "tags": "notalist"}, "tags"),
+        ({"url": ARXIV, "tags": ["x" * 101]}, "tags"),
+        ({"url": ARXIV, "status": "skimmed"}, "status"),
+        ({"url": ARXIV, "library": "abc"}, "library"),
+        ({"url": ARXIV, "metadata": {"title": "t" * 3000}}, "metadata"),
+        ({"url": ARXIV, "metadata": {"authors": "Ada"}}, "metadata"),
+        ({"url": ARXIV, "metadata": {"identifiers": {"isbn": "1"}}}, "metadata"),
+        ({"url": ARXIV, "metadata": {"source": "rumour"}}, "metadata"),
+    ],
+)
+def test_bad_input_is_400_with_a_field_message(
+    alice_client: APIClient, body: dict[str, object], field: str
+) -> None:
+    response = alice_client.post("/api/v1/save", body)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert field in response.json()
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_malformed_json_is_400(alice_client: APIClient) -> None:
+    response = alice_client.post("/api/v1/save", "{not json", content_type="application/json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+@pytest.mark.django_db
+def test_save_query_count_is_pinned(
+    alice_client: APIClient,
+    django_assert_num_queries: Callable[[int], AbstractContextManager[object]],
+) -> None:
+    alice_client.post("/api/v1/save", {"url": "arXiv:1706.03762"})  # creates the personal library
+    # New paper with three new tags, counted as they run:
+    # 2 personal library + writable check, 1 identifier lookup, 5 create paper (savepoint,
+    # insert, identifiers, count, release), 1 metadata update (+1 tsvector on PostgreSQL),
+    # 2 lock + bump library, 4 entry get-or-create (select, savepoint, insert, release),
+    # 3 tags (select, insert, entry links), 1 outer savepoint + 1 release, 4 response
+    # (entry + tags + identifiers + my state).
+    search_vector = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(24 + search_vector):
+        alice_client.post(
+            "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
+        )
+    # Saving it again finds everything: no paper creation, no tag inserts.
+    with django_assert_num_queries(18):
+        alice_client.post(
+            "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
+        )
