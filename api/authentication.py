@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -70,3 +71,23 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
     knows to drop it and log in again (allauth's default silently treats it as anonymous)."""
 
     allow_invalid_session_tokens = False
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """Describes `Authorization: Token ...` in the OpenAPI schema."""
+
+    target_class = "api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization"}
+
+
+class SessionTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """Describes allauth's `X-Session-Token` in the OpenAPI schema."""
+
+    target_class = "api.authentication.SessionTokenAuthentication"
+    name = "sessionToken"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "X-Session-Token"}

@@ -72,14 +72,14 @@ def lookup(*, user: User, values: list[str]) -> list[LookupResult]:
     for value in values:
         keys = keys_by_value[value]
         paper_id = next((paper_by_key[k] for k in keys if k in paper_by_key), None)
-        entries = entries_by_paper.get(paper_id, []) if paper_id else []
+        matched = entries_by_paper.get(paper_id, []) if paper_id else []
         # Whether a paper is known at all would tell an outsider that someone saved it.
         results.append(
             LookupResult(
                 input=value,
                 identified=bool(keys),
-                paper_id=paper_id if entries else None,
-                entries=entries,
+                paper_id=paper_id if matched else None,
+                entries=matched,
             )
         )
     return results
