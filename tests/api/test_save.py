@@ -10,6 +10,9 @@ from rest_framework.test import APIClient
 
 from readinglist.models import Entry, Lab, Library, Membership, Paper, User
 from readinglist.services.labs import add_member
+from tests.conftest import client_for
+from tests.factories import UserFactory
+from tests.readinglist.test_save_paper import run_concurrently
 
 ARXIV = "https://arxiv.org/abs/2106.09608v2"
 METADATA = {
@@ -173,3 +176,20 @@ def test_save_query_count_is_pinned(
         alice_client.post(
             "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
         )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_only")
+def test_concurrent_requests_with_one_idempotency_key_write_once() -> None:
+    user = UserFactory(email="twice@example.org")
+    headers = {"Idempotency-Key": "double-click"}
+
+    responses = run_concurrently(
+        4, lambda _: client_for(user).post("/api/v1/save", {"url": ARXIV}, headers=headers)
+    )
+
+    statuses = sorted(r.status_code for r in responses)  # type: ignore[attr-defined]
+    assert statuses == [HTTPStatus.CREATED] * 4  # the replays repeat the first answer
+    assert sum(r.get("Idempotent-Replayed") == "true" for r in responses) == 3  # type: ignore[attr-defined]
+    assert Entry.objects.count() == 1
+    assert Library.objects.get(owner=user).version == 1
