@@ -6,6 +6,7 @@
 """
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -26,6 +27,12 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: ../shared (test data beside the project) is not here")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 is slow on purpose; tests create many users and need no real hashing cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
