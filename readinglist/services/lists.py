@@ -1,0 +1,262 @@
+"""Reading lists: named, ordered selections of a library's entries.
+
+Items are ordered by (position, id). Positions leave gaps of `POSITION_GAP` so that inserting
+or moving an item normally writes that one row; only when two neighbours are adjacent is the
+whole list renumbered, in the same write, with every renumbered item stamped.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from readinglist.models import Entry, Library, ReadingList, ReadingListItem, Tombstone, User
+from readinglist.services.entries import LibraryNotWritable
+from readinglist.services.versioning import begin_library_write, write_tombstones
+
+POSITION_GAP = 1024
+MAX_LIST_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 10_000
+
+Edge = Literal["first", "last"]
+
+
+def clean_list_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise ValidationError({"name": "A list needs a name."})
+    if len(cleaned) > MAX_LIST_NAME_LENGTH:
+        raise ValidationError({"name": f"At most {MAX_LIST_NAME_LENGTH} characters."})
+    return cleaned
+
+
+def clean_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise ValidationError({"description": f"At most {MAX_DESCRIPTION_LENGTH} characters."})
+    return description
+
+
+def create_list(*, user: User, library: Library, name: str, description: str = "") -> ReadingList:
+    name, description = clean_list_name(name), clean_description(description)
+    with transaction.atomic():
+        _check_writable(user=user, library_id=library.pk)
+        library = begin_library_write(library_id=library.pk)
+        return ReadingList.objects.create(
+            library=library, name=name, description=description, version=library.version
+        )
+
+
+def update_list(
+    *,
+    user: User,
+    reading_list: ReadingList,
+    name: str | None = None,
+    description: str | None = None,
+) -> ReadingList:
+    """Change the given fields; None leaves a field as it is."""
+    if name is not None:
+        name = clean_list_name(name)
+    if description is not None:
+        description = clean_description(description)
+    with transaction.atomic():
+        _check_writable(user=user, library_id=reading_list.library_id)
+        reading_list.library = begin_library_write(library_id=reading_list.library_id)
+        if name is not None:
+            reading_list.name = name
+        if description is not None:
+            reading_list.description = description
+        reading_list.version = reading_list.library.version
+        reading_list.save(update_fields=["name", "description", "version", "updated_at"])
+    return reading_list
+
+
+def delete_list(*, user: User, reading_list: ReadingList) -> Library:
+    """Delete a list and its items (the entries stay); tombstones for both."""
+    with transaction.atomic():
+        _check_writable(user=user, library_id=reading_list.library_id)
+        library = begin_library_write(library_id=reading_list.library_id)
+        item_keys = list(reading_list.items.values_list("key", flat=True))
+        if item_keys:
+            write_tombstones(
+                library=library,
+                object_type=Tombstone.ObjectType.LIST_ITEM,
+                keys=item_keys,
+                deleted_by=user,
+            )
+        write_tombstones(
+            library=library,
+            object_type=Tombstone.ObjectType.READING_LIST,
+            keys=[reading_list.key],
+            deleted_by=user,
+        )
+        reading_list.delete()
+    return library
+
+
+def add_to_list(
+    *,
+    user: User,
+    reading_list: ReadingList,
+    entry: Entry,
+    before: ReadingListItem | None = None,
+    after: ReadingListItem | None = None,
+    to: Edge | None = None,
+) -> tuple[ReadingListItem, bool]:
+    """Put `entry` in the list (at the end unless told otherwise); True if it was not there.
+
+    An entry already in the list stays where it is: adding is idempotent, moving is explicit.
+    """
+    if entry.library_id != reading_list.library_id:
+        raise ValidationError({"entry": "The entry is not in this list's library."})
+    _check_one_placement(before=before, after=after, to=to)
+    with transaction.atomic():
+        _check_writable(user=user, library_id=reading_list.library_id)
+        # Checked before locking too, so a repeated add writes nothing at all.
+        existing = reading_list.items.filter(entry=entry).first()
+        if existing is not None:
+            return existing, False
+        library = begin_library_write(library_id=reading_list.library_id)
+        existing = reading_list.items.filter(entry=entry).first()
+        if existing is not None:
+            return existing, False
+        item = ReadingListItem(
+            library=library, reading_list=reading_list, entry=entry, version=library.version
+        )
+        _place(item=item, library=library, before=before, after=after, to=to)
+        item.save()
+    return item, True
+
+
+def move_item(
+    *,
+    user: User,
+    item: ReadingListItem,
+    before: ReadingListItem | None = None,
+    after: ReadingListItem | None = None,
+    to: Edge | None = None,
+) -> ReadingListItem:
+    """Move an item just before or after another item of its list, or to either end."""
+    _check_one_placement(before=before, after=after, to=to)
+    if before is None and after is None and to is None:
+        raise ValidationError("Say where to move the item: before, after or position.")
+    for field, anchor in (("before", before), ("after", after)):
+        if anchor is not None and anchor.pk == item.pk:
+            raise ValidationError({field: "An item cannot be moved relative to itself."})
+    with transaction.atomic():
+        _check_writable(user=user, library_id=item.library_id)
+        library = begin_library_write(library_id=item.library_id)
+        item.library = library
+        _place(item=item, library=library, before=before, after=after, to=to)
+        item.version = library.version
+        item.save(update_fields=["position", "version", "updated_at"])
+    return item
+
+
+def remove_from_list(*, user: User, item: ReadingListItem) -> Library:
+    with transaction.atomic():
+        _check_writable(user=user, library_id=item.library_id)
+        library = begin_library_write(library_id=item.library_id)
+        write_tombstones(
+            library=library,
+            object_type=Tombstone.ObjectType.LIST_ITEM,
+            keys=[item.key],
+            deleted_by=user,
+        )
+        item.delete()
+    return library
+
+
+def _check_one_placement(
+    *, before: ReadingListItem | None, after: ReadingListItem | None, to: Edge | None
+) -> None:
+    if sum(choice is not None for choice in (before, after, to)) > 1:
+        raise ValidationError("Give at most one of before, after and position.")
+
+
+def _place(
+    *,
+    item: ReadingListItem,
+    library: Library,
+    before: ReadingListItem | None,
+    after: ReadingListItem | None,
+    to: Edge | None,
+) -> None:
+    """Set `item.position` so the item sorts at the requested place (the end by default).
+
+    Runs under the library lock; anchors are re-read here because another write may have
+    moved them since the request loaded them.
+    """
+    others = ReadingListItem.objects.filter(reading_list_id=item.reading_list_id)
+    if item.pk is not None:
+        others = others.exclude(pk=item.pk)
+    ascending, descending = others.order_by("position", "id"), others.order_by("-position", "-id")
+    lower: ReadingListItem | None
+    upper: ReadingListItem | None
+    if before is not None:
+        upper = _reread_anchor(before, reading_list_id=item.reading_list_id, field="before")
+        lower = descending.filter(_sorts_before(upper)).first()
+    elif after is not None:
+        lower = _reread_anchor(after, reading_list_id=item.reading_list_id, field="after")
+        upper = ascending.filter(_sorts_after(lower)).first()
+    elif to == "first":
+        lower, upper = None, ascending.first()
+    else:
+        lower, upper = descending.first(), None
+    position = _position_between(
+        None if lower is None else lower.position, None if upper is None else upper.position
+    )
+    if position is not None:
+        item.position = position
+        return
+    # No integer fits between the two neighbours: renumber the list with the item put just
+    # before `upper` (which `lower` immediately precedes).
+    assert upper is not None
+    ordered = list(ascending)
+    ordered.insert(next(i for i, other in enumerate(ordered) if other.pk == upper.pk), item)
+    now = timezone.now()
+    renumbered = []
+    for rank, member in enumerate(ordered, start=1):
+        position = rank * POSITION_GAP
+        if member is item:
+            item.position = position
+        elif member.position != position:
+            member.position, member.version, member.updated_at = position, library.version, now
+            renumbered.append(member)
+    ReadingListItem.objects.bulk_update(renumbered, ["position", "version", "updated_at"])
+
+
+def _position_between(lower: int | None, upper: int | None) -> int | None:
+    if lower is None and upper is None:
+        return POSITION_GAP
+    if lower is None:
+        assert upper is not None
+        return upper - POSITION_GAP
+    if upper is None:
+        return lower + POSITION_GAP
+    if upper - lower >= 2:
+        return (lower + upper) // 2
+    return None
+
+
+def _sorts_before(item: ReadingListItem) -> Q:
+    return Q(position__lt=item.position) | Q(position=item.position, id__lt=item.pk)
+
+
+def _sorts_after(item: ReadingListItem) -> Q:
+    return Q(position__gt=item.position) | Q(position=item.position, id__gt=item.pk)
+
+
+def _reread_anchor(anchor: ReadingListItem, *, reading_list_id: int, field: str) -> ReadingListItem:
+    fresh = ReadingListItem.objects.filter(pk=anchor.pk, reading_list_id=reading_list_id).first()
+    if fresh is None:
+        raise ValidationError({field: "No such item in this list."})
+    return fresh
+
+
+def _check_writable(*, user: User, library_id: int) -> None:
+    if not Library.objects.editable_by(user).filter(pk=library_id).exists():
+        raise LibraryNotWritable(f"library {library_id} is not writable by this user")
