@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
-from readinglist.services.entries import LibraryNotWritable
+from readinglist.services.entries import require_writable
 from readinglist.services.tags import clean_color
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
@@ -136,7 +136,7 @@ def clean_comment(comment: str) -> str:
 def create_note(*, user: User, entry: Entry, body: str) -> Note:
     body = clean_note_body(body)
     with transaction.atomic():
-        _check_writable(user=user, library_id=entry.library_id)
+        require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
         return Note.objects.create(
             library=library, entry=entry, author=user, body=body, version=library.version
@@ -174,7 +174,7 @@ def create_highlight(
         clean_comment(comment),
     )
     with transaction.atomic():
-        _check_writable(user=user, library_id=entry.library_id)
+        require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
         return Highlight.objects.create(
             library=library,
@@ -240,13 +240,8 @@ def _clean_offset_unit(offset_unit: str) -> str:
     return offset_unit
 
 
-def _check_writable(*, user: User, library_id: int) -> None:
-    if not Library.objects.editable_by(user).filter(pk=library_id).exists():
-        raise LibraryNotWritable(f"library {library_id} is not writable by this user")
-
-
 def _check_may_change(*, user: User, annotation: Annotation) -> None:
-    _check_writable(user=user, library_id=annotation.library_id)
+    require_writable(user=user, library_id=annotation.library_id)
     if annotation.author_id == user.pk:
         return
     # A personal library has one writer, its owner, who passed the check above.

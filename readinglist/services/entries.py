@@ -31,6 +31,11 @@ class LibraryNotWritable(PermissionError):
     """The user may not add to this library (not theirs, or a viewer in the lab)."""
 
 
+def require_writable(*, user: User, library_id: int) -> None:
+    if not Library.objects.editable_by(user).filter(pk=library_id).exists():
+        raise LibraryNotWritable(f"library {library_id} is not writable by this user")
+
+
 @dataclass(frozen=True)
 class SaveResult:
     entry: Entry
@@ -57,8 +62,7 @@ def save_paper(
     """
     with transaction.atomic():
         target = library or personal_library(user)
-        if not Library.objects.editable_by(user).filter(pk=target.pk).exists():
-            raise LibraryNotWritable(f"library {target.pk} is not writable by this user")
+        require_writable(user=user, library_id=target.pk)
         found = identifiers_for(url=url, metadata=metadata)
         paper, paper_created = resolve_paper(found=found)
         apply_metadata(paper=paper, found=found, metadata=metadata)
@@ -135,8 +139,7 @@ def set_reading_status(*, entry: Entry, user: User, status: str) -> ReadingState
 def delete_entry(*, user: User, entry: Entry) -> None:
     """Remove an entry and everything hanging off it, leaving tombstones for the sync feed."""
     with transaction.atomic():
-        if not Library.objects.editable_by(user).filter(pk=entry.library_id).exists():
-            raise LibraryNotWritable(f"library {entry.library_id} is not writable by this user")
+        require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
         dependants: list[tuple[str, list[UUID]]] = [
             (Tombstone.ObjectType.NOTE, list(entry.notes.values_list("key", flat=True))),
@@ -167,10 +170,8 @@ def update_entry(
     changes need write access to the library.
     """
     with transaction.atomic():
-        if (add or remove) and not Library.objects.editable_by(user).filter(
-            pk=entry.library_id
-        ).exists():
-            raise LibraryNotWritable(f"library {entry.library_id} is not writable by this user")
+        if add or remove:
+            require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
         entry.library = library
         if state:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from readinglist.models import Entry, Library, ReadingList, ReadingListItem, Tombstone, User
-from readinglist.services.entries import LibraryNotWritable
+from readinglist.services.entries import require_writable
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
 POSITION_GAP = 1024
@@ -43,7 +43,7 @@ def clean_description(description: str) -> str:
 def create_list(*, user: User, library: Library, name: str, description: str = "") -> ReadingList:
     name, description = clean_list_name(name), clean_description(description)
     with transaction.atomic():
-        _check_writable(user=user, library_id=library.pk)
+        require_writable(user=user, library_id=library.pk)
         library = begin_library_write(library_id=library.pk)
         return ReadingList.objects.create(
             library=library, name=name, description=description, version=library.version
@@ -63,7 +63,7 @@ def update_list(
     if description is not None:
         description = clean_description(description)
     with transaction.atomic():
-        _check_writable(user=user, library_id=reading_list.library_id)
+        require_writable(user=user, library_id=reading_list.library_id)
         reading_list.library = begin_library_write(library_id=reading_list.library_id)
         if name is not None:
             reading_list.name = name
@@ -77,7 +77,7 @@ def update_list(
 def delete_list(*, user: User, reading_list: ReadingList) -> Library:
     """Delete a list and its items (the entries stay); tombstones for both."""
     with transaction.atomic():
-        _check_writable(user=user, library_id=reading_list.library_id)
+        require_writable(user=user, library_id=reading_list.library_id)
         library = begin_library_write(library_id=reading_list.library_id)
         item_keys = list(reading_list.items.values_list("key", flat=True))
         if item_keys:
@@ -114,7 +114,7 @@ def add_to_list(
         raise ValidationError({"entry": "The entry is not in this list's library."})
     _check_one_placement(before=before, after=after, to=to)
     with transaction.atomic():
-        _check_writable(user=user, library_id=reading_list.library_id)
+        require_writable(user=user, library_id=reading_list.library_id)
         # Checked before locking too, so a repeated add writes nothing at all.
         existing = reading_list.items.filter(entry=entry).first()
         if existing is not None:
@@ -147,7 +147,7 @@ def move_item(
         if anchor is not None and anchor.pk == item.pk:
             raise ValidationError({field: "An item cannot be moved relative to itself."})
     with transaction.atomic():
-        _check_writable(user=user, library_id=item.library_id)
+        require_writable(user=user, library_id=item.library_id)
         library = begin_library_write(library_id=item.library_id)
         item.library = library
         _place(item=item, library=library, before=before, after=after, to=to)
@@ -158,7 +158,7 @@ def move_item(
 
 def remove_from_list(*, user: User, item: ReadingListItem) -> Library:
     with transaction.atomic():
-        _check_writable(user=user, library_id=item.library_id)
+        require_writable(user=user, library_id=item.library_id)
         library = begin_library_write(library_id=item.library_id)
         write_tombstones(
             library=library,
@@ -255,8 +255,3 @@ def _reread_anchor(anchor: ReadingListItem, *, reading_list_id: int, field: str)
     if fresh is None:
         raise ValidationError({field: "No such item in this list."})
     return fresh
-
-
-def _check_writable(*, user: User, library_id: int) -> None:
-    if not Library.objects.editable_by(user).filter(pk=library_id).exists():
-        raise LibraryNotWritable(f"library {library_id} is not writable by this user")

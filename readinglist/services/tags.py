@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
-from readinglist.services.entries import LibraryNotWritable
+from readinglist.services.entries import require_writable
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
@@ -49,7 +49,7 @@ def clean_color(color: str) -> str:
 def create_tag(*, user: User, library: Library, name: str, color: str = "") -> Tag:
     name, color = clean_tag_name(name), clean_color(color)
     with transaction.atomic():
-        _check_writable(user=user, library_id=library.pk)
+        require_writable(user=user, library_id=library.pk)
         library = begin_library_write(library_id=library.pk)
         _check_name_free(library_id=library.pk, name=name)
         return Tag.objects.create(library=library, name=name, color=color, version=library.version)
@@ -60,7 +60,7 @@ def update_tag(*, user: User, tag: Tag, name: str | None = None, color: str | No
     name = None if name is None else clean_tag_name(name)
     color = None if color is None else clean_color(color)
     with transaction.atomic():
-        _check_writable(user=user, library_id=tag.library_id)
+        require_writable(user=user, library_id=tag.library_id)
         library = begin_library_write(library_id=tag.library_id)
         tag.library = library
         if name is not None and name != tag.name:
@@ -81,7 +81,7 @@ def merge_tags(*, user: User, source: Tag, target: Tag) -> Tag:
     if source.pk == target.pk:
         raise ValidationError({"into": "A tag cannot be merged into itself."})
     with transaction.atomic():
-        _check_writable(user=user, library_id=source.library_id)
+        require_writable(user=user, library_id=source.library_id)
         library = begin_library_write(library_id=source.library_id)
         _stamp_entries_tagged(tags=[source], library=library)
         EntryTag.objects.bulk_create(
@@ -107,7 +107,7 @@ def merge_tags(*, user: User, source: Tag, target: Tag) -> Tag:
 def delete_tag(*, user: User, tag: Tag) -> Library:
     """Delete a tag (untagging its entries); returns the library at the write's version."""
     with transaction.atomic():
-        _check_writable(user=user, library_id=tag.library_id)
+        require_writable(user=user, library_id=tag.library_id)
         library = begin_library_write(library_id=tag.library_id)
         _stamp_entries_tagged(tags=[tag], library=library)
         write_tombstones(
@@ -131,7 +131,7 @@ def _set_tagged(*, user: User, tag: Tag, entry: Entry, tagged: bool) -> bool:
     if entry.library_id != tag.library_id:
         raise ValidationError({"entry": "The entry is not in this tag's library."})
     with transaction.atomic():
-        _check_writable(user=user, library_id=tag.library_id)
+        require_writable(user=user, library_id=tag.library_id)
         link = EntryTag.objects.filter(entry=entry, tag=tag)
         # Checked before taking the lock so a repeated request writes nothing and leaves the
         # library version alone; a concurrent change in between only makes this one a no-op.
@@ -146,11 +146,6 @@ def _set_tagged(*, user: User, tag: Tag, entry: Entry, tagged: bool) -> bool:
         entry.save(update_fields=["version", "updated_at"])
         tag.library = library
     return True
-
-
-def _check_writable(*, user: User, library_id: int) -> None:
-    if not Library.objects.editable_by(user).filter(pk=library_id).exists():
-        raise LibraryNotWritable(f"library {library_id} is not writable by this user")
 
 
 def _check_name_free(*, library_id: int, name: str, exclude: Tag | None = None) -> None:
