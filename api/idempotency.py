@@ -21,9 +21,12 @@ from rest_framework.response import Response
 
 from api.common import request_user
 from api.models import IdempotencyRecord
+from readinglist.services.versioning import library_precondition
 
 HEADER = "Idempotency-Key"
+PRECONDITION_HEADER = "If-Unmodified-Since-Version"
 REPLAYED_HEADER = "Idempotent-Replayed"
+REPLAYED_RESPONSE_HEADERS = ("Last-Modified-Version", "Location")
 MAX_KEY_LENGTH = 200
 
 Handler = Callable[..., Response]
@@ -44,45 +47,64 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.request_hash != fingerprint:
         raise KeyReused()
     body = None if record.status_code == status.HTTP_204_NO_CONTENT else record.response
-    response = Response(body, status=record.status_code)
+    response = Response(body, status=record.status_code, headers=record.headers)
     response[REPLAYED_HEADER] = "true"
     return response
 
 
 def idempotent(handler: Handler) -> Handler:
-    """Decorate a mutating view method so an `Idempotency-Key` header makes retries safe."""
+    """Decorate a mutating view method: an `Idempotency-Key` header makes retries safe, and an
+    `If-Unmodified-Since-Version` header makes the write fail (412) if the library moved on."""
 
     @wraps(handler)
     def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(HEADER, "").strip()
-        if not key:
-            return handler(view, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH:
-            raise ValidationError({HEADER: f"At most {MAX_KEY_LENGTH} characters."})
-        user = request_user(request)
-        fingerprint = _fingerprint(request)
-        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if existing is not None:
-            return _replay(existing, fingerprint)
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, request_hash=fingerprint, status_code=0, response={}
-                )
-                response = handler(view, request, *args, **kwargs)
-                if response.status_code >= 400:
-                    # A refused write is not remembered: fixing the body and retrying must work.
-                    transaction.set_rollback(True)
-                    return response
-                record.status_code = response.status_code
-                record.response = response.data if response.data is not None else {}
-                record.save(update_fields=["status_code", "response"])
-                return response
-        except IntegrityError:
-            # A concurrent request with this key committed first; answer as it did.
-            winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
-            if winner is None:
-                raise  # the write itself broke a constraint; not an idempotency matter
-            return _replay(winner, fingerprint)
+        with library_precondition(_expected_library_version(request)):
+            return _run_once(handler, view, request, *args, **kwargs)
 
     return wrapper
+
+
+def _expected_library_version(request: Request) -> int | None:
+    raw = request.headers.get(PRECONDITION_HEADER)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({PRECONDITION_HEADER: "Must be a library version number."}) from None
+
+
+def _run_once(handler: Handler, view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        return handler(view, request, *args, **kwargs)
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError({HEADER: f"At most {MAX_KEY_LENGTH} characters."})
+    user = request_user(request)
+    fingerprint = _fingerprint(request)
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                user=user, key=key, request_hash=fingerprint, status_code=0, response={}
+            )
+            response = handler(view, request, *args, **kwargs)
+            if response.status_code >= 400:
+                # A refused write is not remembered: fixing the body and retrying must work.
+                transaction.set_rollback(True)
+                return response
+            record.status_code = response.status_code
+            record.response = response.data if response.data is not None else {}
+            record.headers = {
+                name: response[name] for name in REPLAYED_RESPONSE_HEADERS if name in response
+            }
+            record.save(update_fields=["status_code", "response", "headers"])
+            return response
+    except IntegrityError:
+        # A concurrent request with this key committed first; answer as it did.
+        winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if winner is None:
+            raise  # the write itself broke a constraint; not an idempotency matter
+        return _replay(winner, fingerprint)

@@ -7,7 +7,9 @@ reader that saw version V has seen every change up to V (no late commits below a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 from django.db import transaction
@@ -23,6 +25,37 @@ class LibraryVersionConflict(Exception):
         self.current_version = current_version
 
 
+# The version a client says it last saw (`If-Unmodified-Since-Version`), checked under the lock.
+_expected_version: ContextVar[int | None] = ContextVar("expected_library_version", default=None)
+# Inside `one_version_per_write`, libraries already locked and bumped by this write.
+_bumped: ContextVar[dict[int, Library] | None] = ContextVar("bumped_libraries", default=None)
+
+
+@contextmanager
+def library_precondition(expected_version: int | None) -> Iterator[None]:
+    """Make every library write in this block require the library to be at `expected_version`."""
+    token = _expected_version.set(expected_version)
+    try:
+        yield
+    finally:
+        _expected_version.reset(token)
+
+
+@contextmanager
+def one_version_per_write() -> Iterator[dict[int, Library]]:
+    """Let several service calls share one version bump per library (a batch is one write).
+
+    Callers must lock the libraries before opening savepoints, so a rolled-back savepoint can
+    never undo a bump that later operations still stamp with.
+    """
+    bumped: dict[int, Library] = {}
+    token = _bumped.set(bumped)
+    try:
+        yield bumped
+    finally:
+        _bumped.reset(token)
+
+
 def begin_library_write(*, library_id: int, expected_version: int | None = None) -> Library:
     """Lock the library row and return it with `version` already bumped for this write.
 
@@ -30,11 +63,18 @@ def begin_library_write(*, library_id: int, expected_version: int | None = None)
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("begin_library_write needs an enclosing transaction.atomic()")
+    bumped = _bumped.get()
+    if bumped is not None and library_id in bumped:
+        return bumped[library_id]
     library = Library.objects.select_for_update().get(pk=library_id)
+    if expected_version is None:
+        expected_version = _expected_version.get()
     if expected_version is not None and library.version != expected_version:
         raise LibraryVersionConflict(library.version)
     library.version += 1
     library.save(update_fields=["version"])
+    if bumped is not None:
+        bumped[library_id] = library
     return library
 
 

@@ -75,6 +75,7 @@ def test_idempotency_key_replays_the_first_response(alice_client: APIClient) -> 
     assert first.status_code == retry.status_code == HTTPStatus.CREATED
     assert retry.json() == first.json()
     assert retry["Idempotent-Replayed"] == "true"
+    assert retry["Last-Modified-Version"] == first["Last-Modified-Version"]
     assert Library.objects.get(pk=first.json()["library"]).version == 1  # written once
 
 
