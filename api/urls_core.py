@@ -7,7 +7,9 @@ from api.views.lookup import LookupView
 from api.views.papers import PaperViewSet
 from api.views.save import SaveView
 
+# "/?": both /libraries/1/changes (the documented form) and the trailing-slash form work.
 router = SimpleRouter()
+router.trailing_slash = "/?"
 router.register("libraries", LibraryViewSet, basename="library")
 router.register("entries", EntryViewSet, basename="entry")
 router.register("papers", PaperViewSet, basename="paper")

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import request_user
+from api.common import request_user, with_version
 from api.serializers.core import LibrarySerializer
+from api.serializers.sync import (
+    ChangesQuerySerializer,
+    change_data,
+    decode_cursor,
+    encode_cursor,
+)
+from readinglist import sync
 from readinglist.models import Library, Membership
 from readinglist.services.libraries import rename_library
+
+ChangesResponse = inline_serializer(
+    name="ChangesResponse",
+    fields={
+        "until": serializers.IntegerField(),
+        "changes": serializers.ListField(child=serializers.DictField()),
+        "next": serializers.CharField(allow_null=True),
+    },
+)
 
 
 class LibraryViewSet(
@@ -32,6 +50,53 @@ class LibraryViewSet(
             )
             .order_by("kind", "name", "id")
         )
+
+    @extend_schema(
+        parameters=[
+            ChangesQuerySerializer,
+            OpenApiParameter("If-Modified-Since-Version", int, OpenApiParameter.HEADER),
+        ],
+        responses={200: ChangesResponse, 304: None, 410: None},
+    )
+    @action(detail=True, methods=["get"])
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        """Everything that changed after `since`, tombstones included, keyset-paged."""
+        library = self.get_object()
+        query = ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        known = request.headers.get("If-Modified-Since-Version", "")
+        if known.isdigit() and "cursor" not in params and library.version <= int(known):
+            return with_version(Response(status=status.HTTP_304_NOT_MODIFIED), library)
+        since, until, after = params["since"], None, None
+        if "cursor" in params:
+            since, until, after = decode_cursor(params["cursor"], library_id=library.pk)
+        try:
+            page = sync.changes(
+                library=library,
+                user=request_user(request),
+                since=since,
+                until=until,
+                after=after,
+                limit=params["limit"],
+            )
+        except sync.FullSyncRequired:
+            return Response({"error": "full_sync_required"}, status=status.HTTP_410_GONE)
+        next_cursor = None
+        if page.has_more:
+            last = page.changes[-1].position
+            next_cursor = encode_cursor(
+                library_id=library.pk, since=since, until=page.until, after=last
+            )
+        response = Response(
+            {
+                "until": page.until,
+                "changes": [change_data(change) for change in page.changes],
+                "next": next_cursor,
+            }
+        )
+        response["Last-Modified-Version"] = str(page.until)
+        return response
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         library = self.get_object()
