@@ -80,6 +80,16 @@ def service_errors() -> Iterator[None]:
         raise Conflict() from None
 
 
+def base_version_param(request: Request) -> int | None:
+    """`?version=N` on a DELETE: the version of the object the client last saw."""
+    raw = request.query_params.get("version")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationError({"version": ["Must be a non-negative integer."]})
+    return int(raw)
+
+
 def with_version(response: Response, library: Library) -> Response:
     response[VERSION_HEADER] = str(library.version)
     return response

@@ -77,9 +77,12 @@ class RequireSomeChange:
     """A PATCH that names no field is a mistake in the client, not a write."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
+        if not set(attrs) - {"version"}:
             raise serializers.ValidationError("Nothing to change.")
         return attrs
+
+
+BASE_VERSION_HELP = "Version of the object you last saw; if it changed since, the write is a 412"
 
 
 # Tags
@@ -151,6 +154,7 @@ class NoteCreateSerializer(serializers.Serializer[dict[str, Any]]):
 
 class NoteUpdateSerializer(RequireSomeChange, serializers.Serializer[dict[str, Any]]):
     body = serializers.CharField(max_length=MAX_NOTE_LENGTH, trim_whitespace=False, required=False)
+    version = serializers.IntegerField(min_value=0, required=False, help_text=BASE_VERSION_HELP)
 
 
 class HighlightSerializer(serializers.ModelSerializer[Highlight]):
@@ -185,6 +189,7 @@ class HighlightFieldsSerializer(RequireSomeChange, serializers.Serializer[dict[s
     comment = serializers.CharField(
         max_length=MAX_COMMENT_LENGTH, allow_blank=True, trim_whitespace=False, required=False
     )
+    version = serializers.IntegerField(min_value=0, required=False, help_text=BASE_VERSION_HELP)
 
 
 class HighlightCreateSerializer(HighlightFieldsSerializer):

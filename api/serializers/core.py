@@ -141,6 +141,11 @@ class EntryUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     remove_tags = serializers.ListField(
         child=serializers.CharField(max_length=100), max_length=MAX_TAGS_PER_REQUEST, required=False
     )
+    version = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="Version of your state you last saw; a stale state change is a 412",
+    )
 
 
 class EntryFilterSerializer(serializers.Serializer[dict[str, Any]]):

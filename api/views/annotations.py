@@ -13,7 +13,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import request_user, service_errors, with_version
+from api.common import base_version_param, request_user, service_errors, with_version
 from api.idempotency import idempotent
 from api.serializers.content import (
     EntryFilterSerializer,
@@ -105,7 +105,10 @@ class NoteViewSet(viewsets.GenericViewSet[Note]):
         serializer.is_valid(raise_exception=True)
         with annotation_errors():
             note = update_note(
-                user=request_user(request), note=note, body=serializer.validated_data["body"]
+                user=request_user(request),
+                note=note,
+                body=serializer.validated_data["body"],
+                base_version=serializer.validated_data.get("version"),
             )
         return with_version(Response(NoteSerializer(note).data), note.library)
 
@@ -114,7 +117,9 @@ class NoteViewSet(viewsets.GenericViewSet[Note]):
     def destroy(self, request: Request, pk: str) -> Response:
         note = self.get_object()
         with annotation_errors():
-            library = delete_note(user=request_user(request), note=note)
+            library = delete_note(
+                user=request_user(request), note=note, base_version=base_version_param(request)
+            )
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
 
@@ -174,6 +179,7 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
                 offset_unit=data.get("offset_unit"),
                 color=data.get("color"),
                 comment=data.get("comment"),
+                base_version=data.get("version"),
             )
         return with_version(Response(HighlightSerializer(highlight).data), highlight.library)
 
@@ -182,5 +188,9 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
     def destroy(self, request: Request, pk: str) -> Response:
         highlight = self.get_object()
         with annotation_errors():
-            library = delete_highlight(user=request_user(request), highlight=highlight)
+            library = delete_highlight(
+                user=request_user(request),
+                highlight=highlight,
+                base_version=base_version_param(request),
+            )
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)

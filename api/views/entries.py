@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from api.common import (
     NewestFirstPagination,
     PagePagination,
+    base_version_param,
     request_user,
     service_errors,
     visible_library,
@@ -112,6 +113,7 @@ class EntryViewSet(
                 state=state,
                 add=data.get("add_tags", ()),
                 remove=data.get("remove_tags", ()),
+                base_version=data.get("version"),
             )
         fresh = entry_for_response(entry.pk, user_id=request_user(request).pk)
         return with_version(Response(EntrySerializer(fresh).data), fresh.library)
@@ -120,7 +122,9 @@ class EntryViewSet(
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         entry = self.get_object()
         with service_errors():
-            delete_entry(user=request_user(request), entry=entry)
+            delete_entry(
+                user=request_user(request), entry=entry, base_version=base_version_param(request)
+            )
         library = Library.objects.get(pk=entry.library_id)
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 

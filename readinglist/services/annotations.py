@@ -15,7 +15,7 @@ from django.db import transaction
 from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
 from readinglist.services.entries import require_writable
 from readinglist.services.tags import clean_color
-from readinglist.services.versioning import begin_library_write, write_tombstones
+from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
 
 MAX_NOTE_LENGTH = 100_000
 MAX_COMMENT_LENGTH = 100_000
@@ -143,19 +143,23 @@ def create_note(*, user: User, entry: Entry, body: str) -> Note:
         )
 
 
-def update_note(*, user: User, note: Note, body: str) -> Note:
+def update_note(*, user: User, note: Note, body: str, base_version: int | None = None) -> Note:
     body = clean_note_body(body)
     with transaction.atomic():
         _check_may_change(user=user, annotation=note)
-        note.library = begin_library_write(library_id=note.library_id)
+        library = begin_library_write(library_id=note.library_id)
+        note = current_row(note, base_version=base_version)
+        note.library = library
         note.body = body
         note.version = note.library.version
         note.save(update_fields=["body", "version", "updated_at"])
     return note
 
 
-def delete_note(*, user: User, note: Note) -> Library:
-    return _delete(user=user, annotation=note, object_type=Tombstone.ObjectType.NOTE)
+def delete_note(*, user: User, note: Note, base_version: int | None = None) -> Library:
+    return _delete(
+        user=user, annotation=note, object_type=Tombstone.ObjectType.NOTE, base_version=base_version
+    )
 
 
 def create_highlight(
@@ -197,6 +201,7 @@ def update_highlight(
     offset_unit: str | None = None,
     color: str | None = None,
     comment: str | None = None,
+    base_version: int | None = None,
 ) -> Highlight:
     """Change the given fields; None leaves a field as it is."""
     changes: dict[str, Any] = {}
@@ -211,7 +216,9 @@ def update_highlight(
         changes["comment"] = clean_comment(comment)
     with transaction.atomic():
         _check_may_change(user=user, annotation=highlight)
-        highlight.library = begin_library_write(library_id=highlight.library_id)
+        library = begin_library_write(library_id=highlight.library_id)
+        highlight = current_row(highlight, base_version=base_version)
+        highlight.library = library
         for field, value in changes.items():
             setattr(highlight, field, value)
         highlight.version = highlight.library.version
@@ -219,14 +226,24 @@ def update_highlight(
     return highlight
 
 
-def delete_highlight(*, user: User, highlight: Highlight) -> Library:
-    return _delete(user=user, annotation=highlight, object_type=Tombstone.ObjectType.HIGHLIGHT)
+def delete_highlight(
+    *, user: User, highlight: Highlight, base_version: int | None = None
+) -> Library:
+    return _delete(
+        user=user,
+        annotation=highlight,
+        object_type=Tombstone.ObjectType.HIGHLIGHT,
+        base_version=base_version,
+    )
 
 
-def _delete(*, user: User, annotation: Annotation, object_type: str) -> Library:
+def _delete(
+    *, user: User, annotation: Annotation, object_type: str, base_version: int | None = None
+) -> Library:
     with transaction.atomic():
         _check_may_change(user=user, annotation=annotation)
         library = begin_library_write(library_id=annotation.library_id)
+        annotation = current_row(annotation, base_version=base_version)
         write_tombstones(
             library=library, object_type=object_type, keys=[annotation.key], deleted_by=user
         )

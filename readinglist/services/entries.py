@@ -24,7 +24,12 @@ from readinglist.models import (
 )
 from readinglist.services.accounts import personal_library
 from readinglist.services.papers import apply_metadata, identifiers_for, resolve_paper
-from readinglist.services.versioning import begin_library_write, write_tombstones
+from readinglist.services.versioning import (
+    StaleObject,
+    begin_library_write,
+    current_row,
+    write_tombstones,
+)
 
 
 class LibraryNotWritable(PermissionError):
@@ -136,11 +141,16 @@ def set_reading_status(*, entry: Entry, user: User, status: str) -> ReadingState
     return state
 
 
-def delete_entry(*, user: User, entry: Entry) -> None:
-    """Remove an entry and everything hanging off it, leaving tombstones for the sync feed."""
+def delete_entry(*, user: User, entry: Entry, base_version: int | None = None) -> None:
+    """Remove an entry and everything hanging off it, leaving tombstones for the sync feed.
+
+    With `base_version`, an entry edited after that version is kept (StaleObject): an edit
+    wins over a delete its author had not seen.
+    """
     with transaction.atomic():
         require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
+        entry = current_row(entry, base_version=base_version)
         dependants: list[tuple[str, list[UUID]]] = [
             (Tombstone.ObjectType.NOTE, list(entry.notes.values_list("key", flat=True))),
             (Tombstone.ObjectType.HIGHLIGHT, list(entry.highlights.values_list("key", flat=True))),
@@ -163,18 +173,26 @@ def update_entry(
     state: dict[str, object] | None = None,
     add: Sequence[str] = (),
     remove: Sequence[str] = (),
+    base_version: int | None = None,
 ) -> Entry:
     """Change the user's own reading state and the entry's tags (add/remove, so edits merge).
 
     Anyone who can see the entry may change their own state (it is private to them); tag
-    changes need write access to the library.
+    changes need write access to the library. `base_version` is the version of the user's
+    state the client last saw: a stale state change raises StaleObject. Tag operations merge
+    and never conflict.
     """
     with transaction.atomic():
         if add or remove:
             require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
+        entry = current_row(entry)
         entry.library = library
         if state:
+            if base_version is not None:
+                mine = ReadingState.objects.filter(entry=entry, user=user).first()
+                if mine is not None and mine.version > base_version:
+                    raise StaleObject(entry)
             _apply_state(entry=entry, user=user, changes=state)
         if add:
             add_tags(entry=entry, names=add)

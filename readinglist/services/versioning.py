@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from uuid import UUID
 
 from django.db import transaction
+from django.db.models import Model
 
 from readinglist.models import Library, Tombstone, User
 
@@ -23,6 +24,32 @@ class LibraryVersionConflict(Exception):
     def __init__(self, current_version: int) -> None:
         super().__init__(f"library is at version {current_version}")
         self.current_version = current_version
+
+
+class StaleObject(Exception):
+    """The object changed after the version the client based its write on."""
+
+    def __init__(self, current: Model) -> None:
+        super().__init__(f"{type(current).__name__} {current.pk} changed since")
+        self.current = current
+
+
+class ObjectGone(Exception):
+    """The object was deleted by a write that committed while this one waited for the lock."""
+
+
+def current_row[M: Model](obj: M, *, base_version: int | None = None) -> M:
+    """Re-read `obj` under the library lock (so the check and the write are atomic).
+
+    Raises ObjectGone if it was deleted meanwhile, StaleObject if its version moved past
+    `base_version` (the version the client last saw; None skips the check).
+    """
+    current = type(obj)._default_manager.filter(pk=obj.pk).first()
+    if current is None:
+        raise ObjectGone(f"{type(obj).__name__} {obj.pk} no longer exists")
+    if base_version is not None and getattr(current, "version", 0) > base_version:
+        raise StaleObject(current)
+    return current
 
 
 # The version a client says it last saw (`If-Unmodified-Since-Version`), checked under the lock.
