@@ -26,7 +26,7 @@ class PreconditionFailed(APIException):
         super().__init__({"error": "version_conflict", "current": current})
 
 
-def _current_data(current: Model, request: Request) -> dict[str, Any]:
+def describe_current(current: Model, request: Request) -> dict[str, Any]:
     # Imported here: serializers import services, which import this module's neighbours.
     from api.common import request_user
     from api.serializers.content import HighlightSerializer, NoteSerializer
@@ -45,7 +45,7 @@ def _current_data(current: Model, request: Request) -> dict[str, Any]:
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, StaleObject):
-        exc = PreconditionFailed(_current_data(exc.current, context["request"]))
+        exc = PreconditionFailed(describe_current(exc.current, context["request"]))
     if isinstance(exc, ObjectGone):
         exc = NotFound("It was deleted meanwhile.")
     if isinstance(exc, LibraryVersionConflict):

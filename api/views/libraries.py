@@ -11,7 +11,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.batch import BatchSerializer, run_batch
 from api.common import request_user, with_version
+from api.exceptions import describe_current
+from api.idempotency import idempotent
 from api.serializers.core import LibrarySerializer
 from api.serializers.sync import (
     ChangesQuerySerializer,
@@ -29,6 +32,15 @@ ChangesResponse = inline_serializer(
         "until": serializers.IntegerField(),
         "changes": serializers.ListField(child=serializers.DictField()),
         "next": serializers.CharField(allow_null=True),
+    },
+)
+
+
+BatchResponse = inline_serializer(
+    name="BatchResponse",
+    fields={
+        "version": serializers.IntegerField(),
+        "results": serializers.ListField(child=serializers.DictField()),
     },
 )
 
@@ -96,6 +108,24 @@ class LibraryViewSet(
             }
         )
         response["Last-Modified-Version"] = str(page.until)
+        return response
+
+    @extend_schema(request=BatchSerializer, responses={200: BatchResponse})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def batch(self, request: Request, pk: str | None = None) -> Response:
+        """Up to 100 operations (save, create/update/delete by key) as one versioned write."""
+        library = self.get_object()
+        body = BatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = run_batch(
+            user=request_user(request),
+            library=library,
+            operations=body.validated_data["operations"],
+            describe=lambda current: describe_current(current, request),
+        )
+        response = Response({"version": result.version, "results": result.results})
+        response["Last-Modified-Version"] = str(result.version)
         return response
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, TypeGuard
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -133,13 +134,19 @@ def clean_comment(comment: str) -> str:
     return comment
 
 
-def create_note(*, user: User, entry: Entry, body: str) -> Note:
+def create_note(*, user: User, entry: Entry, body: str, key: UUID | None = None) -> Note:
+    """A note; `key` lets an offline client name it before the server has seen it."""
     body = clean_note_body(body)
     with transaction.atomic():
         require_writable(user=user, library_id=entry.library_id)
         library = begin_library_write(library_id=entry.library_id)
         return Note.objects.create(
-            library=library, entry=entry, author=user, body=body, version=library.version
+            library=library,
+            entry=entry,
+            author=user,
+            body=body,
+            version=library.version,
+            **({"key": key} if key is not None else {}),
         )
 
 
