@@ -61,6 +61,7 @@ def idempotent(handler: Handler) -> Handler:
         with library_precondition(_expected_library_version(request)):
             return _run_once(handler, view, request, *args, **kwargs)
 
+    wrapper.idempotent = True  # type: ignore[attr-defined]  # checked by the API's tests
     return wrapper
 
 

@@ -128,6 +128,7 @@ class LibraryViewSet(
         response["Last-Modified-Version"] = str(result.version)
         return response
 
+    @idempotent
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         library = self.get_object()
         if getattr(library, "role", None) not in ("owner", "admin"):
