@@ -10,6 +10,8 @@ urlpatterns = [
     path("v1/", include("api.urls_core")),
     path("v1/", include("api.urls_content")),
     path("v1/", include("api.urls_auth")),
+    path("v1/", include("api.urls_io")),
+    path("v1/", include("api.urls_labs")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
