@@ -5,6 +5,7 @@ Every variable is documented in the README. A bad value stops the process at sta
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -191,6 +192,27 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.handle_exception",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+_RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF rate like "120/min", or "off" for no limit."""
+    value = env_str(name, default).strip()
+    if value == "off":
+        return None
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name} must look like 120/min (or be off), got {value!r}")
+    return value
+
+
+# Per-user request rates (429 with Retry-After beyond them); see api/throttling.py.
+API_THROTTLE_RATES = {
+    "save": env_rate("API_THROTTLE_SAVE", "120/min"),
+    "lookup": env_rate("API_THROTTLE_LOOKUP", "600/min"),
+}
+# Request bodies above this are refused with 400 before any view parses them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_BODY_BYTES", 2_621_440, minimum=1024)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reading list API",
     "VERSION": "1.0.0",

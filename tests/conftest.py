@@ -36,6 +36,12 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_rate_limits(settings: Any) -> None:
+    """Tests make many requests quickly; tests/api/test_throttling.py turns limits back on."""
+    settings.API_THROTTLE_RATES = {"save": None, "lookup": None}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """allauth and DRF keep rate-limit counters in the cache; tests must not share them."""
     cache.clear()

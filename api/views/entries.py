@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
+from rest_framework.throttling import BaseThrottle
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +23,7 @@ from api.common import (
     with_version,
 )
 from api.idempotency import idempotent
+from api.throttling import SaveThrottle
 from api.serializers.core import (
     EntryFilterSerializer,
     EntrySerializer,
@@ -57,6 +59,9 @@ class EntryViewSet(
                 ),
             )
         )
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return [SaveThrottle()] if self.action == "create" else super().get_throttles()
 
     @property
     def paginator(self) -> BasePagination | None:

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.throttling import BaseThrottle
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from api.batch import BatchSerializer, run_batch
 from api.common import request_user, with_version
 from api.exceptions import describe_current
 from api.idempotency import idempotent
+from api.throttling import SaveThrottle
 from api.serializers.core import LibrarySerializer
 from api.serializers.sync import (
     ChangesQuerySerializer,
@@ -51,6 +53,9 @@ class LibraryViewSet(
     viewsets.GenericViewSet[Library],
 ):
     serializer_class = LibrarySerializer
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        return [SaveThrottle()] if self.action == "batch" else super().get_throttles()
 
     def get_queryset(self) -> QuerySet[Library]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

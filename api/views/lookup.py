@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from api.common import request_user
 from api.serializers.core import MAX_INPUT_LENGTH, LookupRequestSerializer
+from api.throttling import LookupThrottle
 from readinglist.lookup import LookupResult, lookup
 from readinglist.models import Entry
 
@@ -48,6 +49,8 @@ def _result(result: LookupResult) -> dict[str, Any]:
 
 
 class LookupView(APIView):
+    throttle_classes = [LookupThrottle]
+
     @extend_schema(
         parameters=[OpenApiParameter("url", str, required=True)], responses=LookupResponse
     )

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from api.common import request_user, service_errors, with_version, writable_library
 from api.idempotency import idempotent
 from api.serializers.core import EntrySerializer, SaveSerializer
+from api.throttling import SaveThrottle
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry, ReadingState
 from readinglist.services.entries import save_paper
@@ -21,6 +22,8 @@ from readinglist.services.papers import UnidentifiablePaper
 
 
 class SaveView(APIView):
+    throttle_classes = [SaveThrottle]
+
     @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})
     @idempotent
     def post(self, request: Request) -> Response:
