@@ -41,3 +41,19 @@ def test_bad_values_stop_start_up_with_a_clear_message(env: dict[str, str], mess
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+def test_json_logs_are_one_object_per_line() -> None:
+    import json
+    import logging
+
+    from backend.logging import JsonFormatter
+
+    record = logging.LogRecord("api", logging.WARNING, __file__, 1, "saved %s", ("x",), None)
+    line = JsonFormatter().format(record)
+    assert json.loads(line) | {"time": "t"} == {
+        "time": "t",
+        "level": "WARNING",
+        "logger": "api",
+        "message": "saved x",
+    }
