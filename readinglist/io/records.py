@@ -1,0 +1,83 @@
+"""The neutral record that every parser produces and every writer consumes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from readinglist.metadata import clean_text
+
+# Schemes a record may carry, in the spelling `PageMetadata.identifiers` uses.
+SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
+
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One bibliographic item as read from (or written to) a file.
+
+    `line` is the 1-based line the item starts on in its file (0 when unknown); `kind` is a
+    BibTeX-style entry type (article, inproceedings, misc, ...).
+    """
+
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    published: str = ""
+    venue: str = ""
+    abstract: str = ""
+    url: str = ""
+    pdf_url: str = ""
+    identifiers: dict[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    kind: str = "misc"
+    citekey: str = ""
+    line: int = 0
+
+    def comparable(self) -> tuple[object, ...]:
+        """Everything that describes the item, without where it came from (line, citekey)."""
+        return (
+            self.title,
+            self.authors,
+            self.published,
+            self.venue,
+            self.abstract,
+            self.url,
+            self.pdf_url,
+            tuple(sorted(self.identifiers.items())),
+            tuple(sorted(self.tags, key=str.casefold)),
+            self.kind,
+        )
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be read; `errors` are (1-based line, message) pairs."""
+
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
+        self.errors = sorted(errors)
+        super().__init__("; ".join(f"line {line}: {message}" for line, message in self.errors))
+
+
+def split_date(published: str) -> tuple[str, str, str]:
+    """(year, month, day) of an ISO date that may be partial; empty strings for what is absent."""
+    m = _ISO_DATE.match(published.strip())
+    if m is None:
+        return "", "", ""
+    return m.group(1), m.group(2) or "", m.group(3) or ""
+
+
+def join_date(year: str, month: str = "", day: str = "") -> str:
+    year = year.strip()
+    if not re.fullmatch(r"\d{4}", year):
+        return ""
+    month = month.strip()
+    if not month.isdigit() or not 1 <= int(month) <= 12:
+        return year
+    day = day.strip()
+    if not day.isdigit() or not 1 <= int(day) <= 31:
+        return f"{year}-{int(month):02d}"
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def cleaned(value: object) -> str:
+    return clean_text(value) if isinstance(value, str) else ""
