@@ -38,15 +38,17 @@ def search_entries(entries: EntryQuerySet, text: str) -> EntryQuerySet:
     """Entries matching `text`, best first."""
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        notes = Note.objects.filter(entry=OuterRef("pk")).annotate(
-            document=SearchVector("body", config=SEARCH_CONFIG)
+        # Two index-friendly subqueries instead of one OR over a join: the papers' GIN index
+        # answers the first, and notes are few per library.
+        papers = Paper.objects.filter(search_vector=query).values("pk")
+        noted = (
+            Note.objects.annotate(document=SearchVector("body", config=SEARCH_CONFIG))
+            .filter(document=query)
+            .values("entry_id")
         )
         return (
-            entries.annotate(
-                in_notes=Exists(notes.filter(document=query)),
-                rank=Coalesce(SearchRank(F("paper__search_vector"), query), Value(0.0)),
-            )
-            .filter(Q(paper__search_vector=query) | Q(in_notes=True))
+            entries.filter(Q(paper_id__in=papers) | Q(pk__in=noted))
+            .annotate(rank=Coalesce(SearchRank(F("paper__search_vector"), query), Value(0.0)))
             .order_by("-rank", "-added_at", "-id")
         )
     for word in text.split():

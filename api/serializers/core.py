@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from rest_framework import serializers
@@ -68,7 +69,15 @@ class SaveSerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(choices=ReadingState.Status.choices, required=False)
 
 
+def iso(moment: datetime | None) -> str | None:
+    """The datetime format DRF uses (ISO 8601, UTC as Z)."""
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
 class PaperSerializer(serializers.ModelSerializer[Paper]):
+    """The fields declare the schema; `to_representation` builds the dict directly because
+    DRF's per-field machinery dominated the cost of listing 100 entries (profiled: ~60 ms)."""
+
     identifiers = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,14 +96,25 @@ class PaperSerializer(serializers.ModelSerializer[Paper]):
         )
 
     def get_identifiers(self, paper: Paper) -> dict[str, str]:
-        """Scheme to display form; uses the prefetched identifiers (no query per paper)."""
+        """Scheme to display form, from `attach_entry_details` or prefetched identifiers."""
+        attached: dict[str, str] | None = getattr(paper, "identifier_map", None)
+        if attached is not None:
+            return attached
         return {row.scheme: row.display or row.value for row in paper.identifiers.all()}
 
-
-class ReadingStateSerializer(serializers.ModelSerializer[ReadingState]):
-    class Meta:
-        model = ReadingState
-        fields = ("status", "priority", "rating", "private_note", "read_at", "version")
+    def to_representation(self, paper: Paper) -> dict[str, Any]:
+        return {
+            "id": paper.pk,
+            "title": paper.title,
+            "authors": paper.authors,
+            "abstract": paper.abstract,
+            "published": paper.published,
+            "venue": paper.venue,
+            "url": paper.url,
+            "pdf_url": paper.pdf_url,
+            "arxiv_version": paper.arxiv_version,
+            "identifiers": self.get_identifiers(paper),
+        }
 
 
 class EntrySerializer(serializers.ModelSerializer[Entry]):
@@ -117,13 +137,38 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
         )
 
     def get_tags(self, entry: Entry) -> list[str]:
+        attached: list[str] | None = getattr(entry, "tag_names", None)
+        if attached is not None:
+            return attached
         return sorted((tag.name for tag in entry.tags.all()), key=str.casefold)
 
     def get_state(self, entry: Entry) -> dict[str, Any] | None:
         states = getattr(entry, "my_states", None)
         if not states:
             return None
-        return ReadingStateSerializer(states[0]).data
+        state = states[0]
+        return {
+            "status": state.status,
+            "priority": state.priority,
+            "rating": state.rating,
+            "private_note": state.private_note,
+            "read_at": iso(state.read_at),
+            "version": state.version,
+        }
+
+    def to_representation(self, entry: Entry) -> dict[str, Any]:
+        # By hand for speed, like PaperSerializer; the declared fields still drive the schema.
+        return {
+            "id": entry.pk,
+            "key": str(entry.key),
+            "library": entry.library_id,
+            "version": entry.version,
+            "paper": PaperSerializer().to_representation(entry.paper),
+            "tags": self.get_tags(entry),
+            "state": self.get_state(entry),
+            "added_by": entry.added_by_id,
+            "added_at": iso(entry.added_at),
+        }
 
 
 class EntryUpdateSerializer(serializers.Serializer[dict[str, Any]]):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
-from rest_framework.throttling import BaseThrottle
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from api.common import (
     NewestFirstPagination,
@@ -23,16 +22,16 @@ from api.common import (
     with_version,
 )
 from api.idempotency import idempotent
-from api.throttling import SaveThrottle
 from api.serializers.core import (
     EntryFilterSerializer,
     EntrySerializer,
     EntryUpdateSerializer,
     SaveSerializer,
 )
+from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
 from readinglist.models import Entry, Library, ReadingState
-from readinglist.querysets import EntryQuerySet
+from readinglist.querysets import EntryQuerySet, attach_entry_details
 from readinglist.search import search_entries
 from readinglist.services.entries import delete_entry, update_entry
 
@@ -47,18 +46,18 @@ class EntryViewSet(
     def get_queryset(self) -> EntryQuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Entry.objects.none()
-        user = request_user(self.request)
-        return (
-            Entry.objects.visible_to(user)
-            .select_related("paper")
-            .prefetch_related(
-                "tags",
-                "paper__identifiers",
-                Prefetch(
-                    "states", queryset=ReadingState.objects.filter(user=user), to_attr="my_states"
-                ),
-            )
-        )
+        return Entry.objects.visible_to(request_user(self.request)).select_related("paper")
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            attach_entry_details(page, user_id=request_user(self.request).pk)
+        return page
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        entry = self.get_object()
+        attach_entry_details([entry], user_id=request_user(request).pk)
+        return Response(EntrySerializer(entry).data)
 
     def get_throttles(self) -> list[BaseThrottle]:
         return [SaveThrottle()] if self.action == "create" else super().get_throttles()

@@ -1,0 +1,370 @@
+"""Load benchmark: the API under gunicorn on PostgreSQL, measured on loopback.
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/test .venv/bin/python bench/load.py [--quick]
+
+Creates a throwaway database (`bench_load`) on the server named in DATABASE_URL, loads a
+10,000-entry library (and a 100,000-entry one for search and sync unless --quick), starts
+gunicorn with the project's config, and drives each scenario with a bounded load generator
+(keep-alive HTTP connections in threads, capped in requests and seconds) at concurrency 1
+and 8. Prints requests/s, p50 and p99 (median of 3 runs) and queries per request (counted
+in-process through Django's test client). Nothing leaves 127.0.0.1; the database is dropped
+at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH_DB = "bench_load"
+WORDS = ["graph", "retrieval", "language", "vision", "benchmark", "agent", "diffusion", "speech"]
+
+
+def bench_database_url() -> str:
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL server (postgres://user@host:port/db)")
+    return urlparse(base)._replace(path=f"/{BENCH_DB}").geturl()
+
+
+def recreate_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def drop_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    os.environ["API_THROTTLE_SAVE"] = "off"
+    os.environ["API_THROTTLE_LOOKUP"] = "off"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
+    """A user whose personal library holds `size` entries; returns (library id, API token)."""
+    from django.db import connection
+
+    from readinglist.demo import parse_listing
+    from readinglist.models import Entry, EntryTag, Paper, PaperIdentifier, ReadingState, Tag
+    from readinglist.search import paper_search_vector
+    from readinglist.services.accounts import create_user, personal_library
+    from readinglist.services.tokens import create_api_token
+
+    listing = ROOT.parent / "shared" / "fixtures" / "hf-papers-listing.txt"
+    texts = (
+        [(p.title, p.abstract) for p in parse_listing(listing.read_text())]
+        if listing.exists()
+        else [(f"A study of {w}", f"We study {w} at scale.") for w in WORDS]
+    )
+    user = create_user(email=email, password=None, name=email.split("@")[0])
+    library = personal_library(user)
+    papers = Paper.objects.bulk_create(
+        [
+            Paper(
+                title=f"{texts[n % len(texts)][0]} ({n})",
+                abstract=texts[n % len(texts)][1],
+                authors=[f"Author {n % 97}", f"Writer {n % 89}"],
+                url=f"https://arxiv.org/abs/{prefix}.{n:05d}",
+            )
+            for n in range(size)
+        ],
+        batch_size=2000,
+    )
+    PaperIdentifier.objects.bulk_create(
+        [
+            PaperIdentifier(paper=p, scheme="arxiv", value=f"{prefix}.{n:05d}")
+            for n, p in enumerate(papers)
+        ],
+        batch_size=5000,
+    )
+    Paper.objects.filter(pk__in=[p.pk for p in papers]).update(search_vector=paper_search_vector())
+    tags = Tag.objects.bulk_create(
+        [Tag(library=library, name=f"topic-{t}", version=1) for t in range(20)]
+    )
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(library=library, paper=p, added_by=user, version=1 + n // 100)
+            for n, p in enumerate(papers)
+        ],
+        batch_size=5000,
+    )
+    EntryTag.objects.bulk_create(
+        [
+            EntryTag(entry=e, tag=tags[(n + k) % len(tags)])
+            for n, e in enumerate(entries)
+            for k in (0, 7)
+        ],
+        batch_size=10000,
+    )
+    ReadingState.objects.bulk_create(
+        [
+            ReadingState(library=library, entry=e, user=user, status="read", version=e.version)
+            for e in entries[::3]
+        ],
+        batch_size=5000,
+    )
+    library.version = 1 + size // 100
+    library.save(update_fields=["version"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    _, secret = create_api_token(user=user, name="bench")
+    return library.pk, secret
+
+
+@dataclass
+class Scenario:
+    name: str
+    method: str
+    path: Callable[[int], str]
+    body: Callable[[int], dict[str, object] | None] = lambda i: None
+    as_big_owner: bool = False  # the changes feed reads the 100k library
+
+
+def scenarios(small_lib: int, big_lib: int, version: int) -> list[Scenario]:
+    run = uuid.uuid4().hex[:4]
+    return [
+        Scenario(
+            "save (new paper, 3 tags)",
+            "POST",
+            lambda i: "/api/v1/save",
+            lambda i: {
+                "url": f"https://example.org/bench/{run}/{threading.get_ident()}/{i}",
+                "metadata": {"title": f"Bench paper {i}"},
+                "tags": ["bench", f"t{i % 5}", "load"],
+            },
+        ),
+        Scenario(
+            "list 100", "GET", lambda i: f"/api/v1/entries/?library={small_lib}&page_size=100"
+        ),
+        Scenario(
+            "search (10k)",
+            "GET",
+            lambda i: f"/api/v1/entries/?library={small_lib}&q={WORDS[i % len(WORDS)]}",
+        ),
+        Scenario("lookup 1", "GET", lambda i: f"/api/v1/lookup?url=arXiv:2010.{i % 10000:05d}"),
+        Scenario(
+            "lookup batch 100",
+            "POST",
+            lambda i: "/api/v1/lookup",
+            lambda i: {"items": [f"arXiv:2010.{(i * 100 + k) % 10000:05d}" for k in range(100)]},
+        ),
+        Scenario(
+            "changes catch-up (10)",
+            "GET",
+            lambda i: f"/api/v1/libraries/{big_lib}/changes?since={version - 1}",
+            as_big_owner=True,
+        ),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
+        "DJANGO_SSL_REDIRECT": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "API_THROTTLE_SAVE": "off",
+        "API_THROTTLE_LOOKUP": "off",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "backend/gunicorn.conf.py", "backend.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit("gunicorn did not start")
+
+
+def drive(
+    port: int, token: str, scenario: Scenario, concurrency: int, seconds: float, cap: int
+) -> tuple[float, float, float, int]:
+    """Bounded closed-loop load: returns (req/s, p50 ms, p99 ms, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    counter = iter(range(cap))
+    stop_at = time.monotonic() + seconds
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def worker() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            body = scenario.body(i)
+            started = time.perf_counter()
+            conn.request(
+                scenario.method,
+                scenario.path(i),
+                body=json.dumps(body) if body is not None else None,
+                headers=headers,
+            )
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if response.status >= 400:
+                    errors += 1
+        conn.close()
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+    p50 = latencies[len(latencies) // 2] * 1000
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    return len(latencies) / wall, p50, p99, errors
+
+
+def queries_per_request(scenario: Scenario, email: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from readinglist.models import User
+
+    client = APIClient()
+    client.force_authenticate(User.objects.get(email=email))
+    body = scenario.body(10**9)
+    with CaptureQueriesContext(connection) as captured:
+        if scenario.method == "GET":
+            response = client.get(scenario.path(10**9), HTTP_HOST="127.0.0.1")
+        else:
+            response = client.post(scenario.path(10**9), body, format="json", HTTP_HOST="127.0.0.1")
+    if response.status_code >= 400:
+        sys.exit(f"{scenario.name}: {response.status_code} {response.content[:200]!r}")
+    return len(captured.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 run, 2 s each, no 100k library")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--load-only", action="store_true", help="load data, keep the database")
+    args = parser.parse_args()
+    seconds, runs = (2.0, 1) if args.quick else (args.seconds, args.runs)
+    admin_url = os.environ.get("DATABASE_URL", "")
+    database_url = bench_database_url()
+    recreate_database(admin_url)
+    process = None
+    try:
+        setup_django(database_url)
+        started = time.perf_counter()
+        small_lib, token = load_library("bench10k@example.org", 10_000, prefix=2010)
+        big_size = 10_000 if args.quick else 100_000
+        big_lib, big_token = load_library("bench100k@example.org", big_size, prefix=2011)
+        from readinglist.models import Library, User
+        from readinglist.services.entries import save_paper
+
+        big_owner = User.objects.get(email="bench100k@example.org")
+        for n in range(10):  # the 10 changes a device catches up on
+            save_paper(user=big_owner, url=f"https://example.org/bench/catchup/{n}", tags=["new"])
+        version = Library.objects.get(pk=big_lib).version - 9
+        print(f"loaded 10k + {big_size // 1000}k entries in {time.perf_counter() - started:.0f} s")
+        if args.load_only:
+            print(f"kept database {BENCH_DB}")
+            return
+        port = free_port()
+        process = start_gunicorn(database_url, port)
+        rows = []
+        for scenario in scenarios(small_lib, big_lib, version):
+            owner = "bench100k@example.org" if scenario.as_big_owner else "bench10k@example.org"
+            queries = queries_per_request(scenario, owner)
+            for concurrency in (1, 8):
+                key = big_token if scenario.as_big_owner else token
+                results = [
+                    drive(port, key, scenario, concurrency, seconds, cap=50_000)
+                    for _ in range(runs)
+                ]
+                rps = statistics.median(r[0] for r in results)
+                p50 = statistics.median(r[1] for r in results)
+                p99 = statistics.median(r[2] for r in results)
+                errors = sum(r[3] for r in results)
+                rows.append((scenario.name, concurrency, rps, p50, p99, queries, errors))
+                print(
+                    f"{scenario.name:<24} c={concurrency}  {rps:8.1f} req/s  p50 {p50:7.1f} ms"
+                    f"  p99 {p99:7.1f} ms  {queries:3d} queries  {errors} errors",
+                    flush=True,
+                )
+        print()
+        print("| scenario | c | req/s | p50 ms | p99 ms | queries/req | errors |")
+        print("|---|---|---|---|---|---|---|")
+        for name, c, rps, p50, p99, queries, errors in rows:
+            print(f"| {name} | {c} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {queries} | {errors} |")
+    finally:
+        if args.load_only:
+            return
+        if process is not None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(admin_url)
+
+
+if __name__ == "__main__":
+    random.seed(1)
+    main()
