@@ -354,15 +354,14 @@ def main() -> None:
         for name, c, rps, p50, p99, queries, errors in rows:
             print(f"| {name} | {c} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {queries} | {errors} |")
     finally:
-        if args.load_only:
-            return
         if process is not None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
-        from django.db import connections
+        if not args.load_only:
+            from django.db import connections
 
-        connections.close_all()
-        drop_database(admin_url)
+            connections.close_all()
+            drop_database(admin_url)
 
 
 if __name__ == "__main__":
