@@ -97,7 +97,7 @@ def test_guess_format(format: Format) -> None:
     assert guess_format("upload", text) == format
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(library=libraries())
 @pytest.mark.parametrize("format", [Format.BIBTEX, Format.RIS, Format.CSLJSON])
 def test_write_then_read_gives_the_same_records(format: Format, library: list[Record]) -> None:
