@@ -42,6 +42,7 @@ class EntryViewSet(
     viewsets.GenericViewSet[Entry],
 ):
     serializer_class = EntrySerializer
+    pagination_class = NewestFirstPagination  # what the schema shows; see `paginator`
 
     def get_queryset(self) -> EntryQuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

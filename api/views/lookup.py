@@ -16,9 +16,18 @@ from api.throttling import LookupThrottle
 from readinglist.lookup import LookupResult, lookup
 from readinglist.models import Entry
 
+LookupResultSchema = inline_serializer(
+    name="LookupResult",
+    fields={
+        "input": serializers.CharField(),
+        "identified": serializers.BooleanField(),
+        "paper": serializers.IntegerField(allow_null=True),
+        "saved": serializers.BooleanField(),
+        "entries": serializers.ListField(child=serializers.DictField()),
+    },
+)
 LookupResponse = inline_serializer(
-    name="LookupResponse",
-    fields={"results": serializers.ListField(child=serializers.DictField())},
+    name="LookupResponse", fields={"results": serializers.ListField(child=LookupResultSchema)}
 )
 
 
@@ -51,9 +60,7 @@ def _result(result: LookupResult) -> dict[str, Any]:
 class LookupView(APIView):
     throttle_classes = [LookupThrottle]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("url", str, required=True)], responses=LookupResponse
-    )
+    @extend_schema(parameters=[OpenApiParameter("url", str, required=True)], responses=LookupResult)
     def get(self, request: Request) -> Response:
         value = request.query_params.get("url", "").strip()
         if not value:
