@@ -129,6 +129,8 @@ class PaperIdentifier(models.Model):
 class Lab(models.Model):
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The secret in the lab's calendar (.ics) and digest (Atom) URLs; null = feeds are off.
+    feed_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     members = models.ManyToManyField(User, through="Membership", related_name="labs")
 
     class Meta:
@@ -178,6 +180,7 @@ class Invitation(models.Model):
     max_uses = models.PositiveIntegerField(default=1)
     uses = models.PositiveIntegerField(default=0)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -468,6 +471,8 @@ class Tombstone(models.Model):
         READING_LIST = "list", "Reading list"
         LIST_ITEM = "list_item", "List item"
         READING_STATE = "state", "Reading state"
+        COMMENT = "comment", "Comment"
+        SESSION = "session", "Journal club session"
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="tombstones")
     object_type = models.CharField(max_length=10, choices=ObjectType.choices)
@@ -490,3 +495,184 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.key} @ {self.version}"
+
+
+# Lab discussion, activity and journal club. Comments and sessions are library rows (key +
+# version, tombstoned on delete) in the lab's library; activity is an append-only log per lab.
+
+
+class Comment(LibraryObject):
+    """A threaded Markdown comment on a lab entry, optionally anchored to one of its highlights."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="comments")
+    highlight = models.ForeignKey(
+        Highlight, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
+
+    class Meta(LibraryObject.Meta):
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.CheckConstraint(
+                condition=~Q(body=""), name="readinglist_comment_body_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=models.F("id")),
+                name="readinglist_comment_not_own_parent",
+            ),
+        ]
+        indexes = [
+            *LibraryObject.Meta.indexes,
+            models.Index(fields=["entry", "created_at", "id"], name="readinglist_comment_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Activity(models.Model):
+    """Something that happened in a lab, for its feed (newest first)."""
+
+    class Verb(models.TextChoices):
+        SAVED = "saved", "saved"
+        READ = "read", "read"
+        COMMENTED = "commented", "commented on"
+        JOINED = "joined", "joined"
+        LEFT = "left", "left"
+        SCHEDULED = "scheduled", "scheduled"
+        DISCUSSED = "discussed", "discussed"
+        SHARED = "shared", "shared a list"
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=10, choices=Verb.choices)
+    entry = models.ForeignKey(
+        Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    verb__in=[
+                        "saved",
+                        "read",
+                        "commented",
+                        "joined",
+                        "left",
+                        "scheduled",
+                        "discussed",
+                        "shared",
+                    ]
+                ),
+                name="readinglist_activity_verb_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lab", "-created_at", "-id"], name="readinglist_activity_feed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.verb} in {self.lab_id}"
+
+
+class JournalClubSession(LibraryObject):
+    """An entry scheduled for discussion at a lab meeting."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    presenter = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    location = models.CharField(max_length=200, blank=True)
+    discussed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.ManyToManyField(Note, blank=True, related_name="sessions")
+
+    class Meta(LibraryObject.Meta):
+        ordering = ["starts_at", "id"]
+        constraints = [
+            *LibraryObject.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1, duration_minutes__lte=1440),
+                name="readinglist_session_duration_range",
+            ),
+        ]
+        indexes = [
+            *LibraryObject.Meta.indexes,
+            models.Index(fields=["library", "starts_at"], name="readinglist_session_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+# Activity for writes made by other parts of the app (saving, reading): recorded on save so
+# every path (API, batch, web, import) feeds the lab's activity. They cost no query for rows
+# outside lab libraries when the caller already holds the library, as the services do.
+
+
+def _library_of(instance: Entry | ReadingState) -> Library:
+    if isinstance(instance, ReadingState) and ReadingState.entry.is_cached(instance):
+        entry = instance.entry
+        if Entry.library.is_cached(entry):
+            return entry.library
+    return instance.library
+
+
+def _record_lab_save(sender: type[Entry], instance: Entry, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw"):
+        return
+    library = _library_of(instance)
+    if library.lab_id is not None:
+        Activity.objects.create(
+            lab_id=library.lab_id,
+            actor_id=instance.added_by_id,
+            verb=Activity.Verb.SAVED,
+            entry=instance,
+        )
+
+
+def _remember_status(sender: type[ReadingState], instance: ReadingState, **kwargs: Any) -> None:
+    instance._loaded_status = instance.status if instance.pk else None  # type: ignore[attr-defined]
+
+
+def _record_lab_read(
+    sender: type[ReadingState], instance: ReadingState, created: bool, **kwargs: Any
+) -> None:
+    before = getattr(instance, "_loaded_status", None)
+    instance._loaded_status = instance.status  # type: ignore[attr-defined]
+    if kwargs.get("raw") or instance.status != ReadingState.Status.READ or before == "read":
+        return
+    library = _library_of(instance)
+    if library.lab_id is not None:
+        Activity.objects.create(
+            lab_id=library.lab_id,
+            actor_id=instance.user_id,
+            verb=Activity.Verb.READ,
+            entry_id=instance.entry_id,
+        )
+
+
+models.signals.post_save.connect(
+    _record_lab_save, sender=Entry, dispatch_uid="readinglist_lab_activity_saved"
+)
+models.signals.post_init.connect(
+    _remember_status, sender=ReadingState, dispatch_uid="readinglist_lab_activity_status"
+)
+models.signals.post_save.connect(
+    _record_lab_read, sender=ReadingState, dispatch_uid="readinglist_lab_activity_read"
+)

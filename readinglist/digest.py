@@ -1,0 +1,136 @@
+"""The weekly lab digest: new entries, most read, discussions, upcoming journal club.
+
+Built from lab-level facts only: titles, counts and presenters. No reading state of any one
+person, no private note and no comment text goes into it, so the same digest can be mailed to
+members and published on the lab's secret Atom URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+
+from readinglist.models import Entry, JournalClubSession, Lab, Library, User
+
+DIGEST_DAYS = 7
+TOP = 10
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    title: str
+    url: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class UpcomingSession:
+    title: str
+    url: str
+    starts_at: datetime
+    presenter: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    lab_name: str
+    since: datetime
+    until: datetime
+    new_entries: list[DigestItem]
+    most_read: list[DigestItem]
+    discussions: list[DigestItem]
+    upcoming: list[UpcomingSession]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.new_entries or self.most_read or self.discussions or self.upcoming)
+
+
+def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Digest:
+    since = until - timedelta(days=days)
+    library = Library.objects.get(lab=lab)
+    entries = Entry.objects.filter(library=library).select_related("paper")
+    new = entries.filter(added_at__gte=since, added_at__lt=until).order_by("-added_at", "-id")
+    most_read = (
+        entries.annotate(
+            n=Count(
+                "states",
+                filter=Q(
+                    states__status="read", states__read_at__gte=since, states__read_at__lt=until
+                ),
+            )
+        )
+        .filter(n__gt=0)
+        .order_by("-n", "-id")
+    )
+    talked = (
+        entries.annotate(
+            n=Count(
+                "comments",
+                filter=Q(comments__created_at__gte=since, comments__created_at__lt=until),
+            )
+        )
+        .filter(n__gt=0)
+        .order_by("-n", "-id")
+    )
+    sessions = (
+        JournalClubSession.objects.filter(
+            library=library,
+            starts_at__gte=until,
+            starts_at__lt=until + timedelta(days=14),
+            discussed_at__isnull=True,
+        )
+        .select_related("entry__paper", "presenter")
+        .order_by("starts_at", "id")
+    )
+    return Digest(
+        lab_name=lab.name,
+        since=since,
+        until=until,
+        new_entries=[DigestItem(e.paper.title, e.paper.url) for e in new[:TOP]],
+        most_read=[DigestItem(e.paper.title, e.paper.url, e.n) for e in most_read[:TOP]],  # type: ignore[attr-defined]
+        discussions=[DigestItem(e.paper.title, e.paper.url, e.n) for e in talked[:TOP]],  # type: ignore[attr-defined]
+        upcoming=[
+            UpcomingSession(
+                s.entry.paper.title,
+                s.entry.paper.url,
+                s.starts_at,
+                (s.presenter.name or "a member") if s.presenter else "",
+            )
+            for s in sessions[:TOP]
+        ],
+    )
+
+
+def render_digest(digest: Digest) -> tuple[str, str]:
+    """(plain text, HTML); the templates autoescape every value."""
+    context = {"digest": digest}
+    return (
+        render_to_string("labs/digest_email.txt", context),
+        render_to_string("labs/digest_email.html", context),
+    )
+
+
+def send_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> int:
+    """Mail the digest to every member with an active account; returns how many were sent."""
+    digest = build_digest(lab=lab, until=until, days=days)
+    if digest.is_empty:
+        return 0
+    text, html = render_digest(digest)
+    recipients = User.objects.filter(memberships__lab=lab, is_active=True).values_list(
+        "email", flat=True
+    )
+    sent = 0
+    for address in recipients.order_by("id"):
+        message = EmailMultiAlternatives(
+            subject=f"{lab.name}: the week in papers ({until:%d %b %Y})",
+            body=text,
+            to=[address],  # one message each: members never see each other's addresses
+        )
+        message.attach_alternative(html, "text/html")
+        sent += message.send()
+    return sent

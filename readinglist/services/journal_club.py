@@ -1,0 +1,136 @@
+"""Journal club: schedule a lab entry for a session, then mark it discussed with its notes.
+
+Members and above schedule, change and cancel sessions; everyone in the lab sees them (and,
+through the lab's secret calendar URL, any calendar app the lab subscribes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from readinglist.models import Activity, Entry, JournalClubSession, Library, Note, Tombstone, User
+from readinglist.services.labs import RANK, LabPermissionDenied, Role, record_activity, role_of
+from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
+
+MAX_LOCATION_LENGTH = 200
+
+
+def _require_member(*, user: User, library: Library) -> None:
+    if library.lab_id is None:
+        raise ValidationError({"entry": "Journal club sessions are for lab entries."})
+    role = role_of(user=user, lab=library.lab)  # type: ignore[arg-type]
+    if role is None or RANK[role] < RANK[Role.MEMBER]:
+        raise LabPermissionDenied("members and above run the journal club")
+
+
+def _check_presenter(presenter: User | None, library: Library) -> None:
+    if presenter is None:
+        return
+    if not presenter.memberships.filter(lab_id=library.lab_id or 0).exists():
+        raise ValidationError({"presenter": "The presenter must be a member of the lab."})
+
+
+def _check_time(starts_at: datetime) -> None:
+    if timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": "Give a time zone (e.g. 2025-01-31T15:00:00Z)."})
+
+
+def schedule_session(
+    *,
+    user: User,
+    entry: Entry,
+    starts_at: datetime,
+    presenter: User | None = None,
+    duration_minutes: int = 60,
+    location: str = "",
+) -> JournalClubSession:
+    _check_time(starts_at)
+    with transaction.atomic():
+        _require_member(user=user, library=entry.library)
+        _check_presenter(presenter, entry.library)
+        library = begin_library_write(library_id=entry.library_id)
+        session = JournalClubSession.objects.create(
+            library=library,
+            entry=entry,
+            starts_at=starts_at,
+            presenter=presenter,
+            duration_minutes=duration_minutes,
+            location=location.strip()[:MAX_LOCATION_LENGTH],
+            version=library.version,
+        )
+        record_activity(
+            lab_id=library.lab_id,  # type: ignore[arg-type]
+            actor=user,
+            verb=Activity.Verb.SCHEDULED,
+            entry_id=entry.pk,
+        )
+    return session
+
+
+def update_session(
+    *,
+    user: User,
+    session: JournalClubSession,
+    changes: dict[str, object],
+    base_version: int | None = None,
+) -> JournalClubSession:
+    """Change `starts_at`, `duration_minutes`, `location` and/or `presenter` (None clears)."""
+    if "starts_at" in changes:
+        _check_time(changes["starts_at"])  # type: ignore[arg-type]
+    with transaction.atomic():
+        _require_member(user=user, library=session.library)
+        if "presenter" in changes:
+            _check_presenter(changes["presenter"], session.library)  # type: ignore[arg-type]
+        library = begin_library_write(library_id=session.library_id)
+        session = current_row(session, base_version=base_version)
+        for name in ("starts_at", "duration_minutes", "location", "presenter"):
+            if name in changes:
+                setattr(session, name, changes[name])
+        session.version = library.version
+        session.save()
+    return session
+
+
+def cancel_session(
+    *, user: User, session: JournalClubSession, base_version: int | None = None
+) -> Library:
+    with transaction.atomic():
+        _require_member(user=user, library=session.library)
+        library = begin_library_write(library_id=session.library_id)
+        session = current_row(session, base_version=base_version)
+        write_tombstones(
+            library=library,
+            object_type=Tombstone.ObjectType.SESSION,
+            keys=[session.key],
+            deleted_by=user,
+        )
+        session.delete()
+    return library
+
+
+def mark_discussed(
+    *, user: User, session: JournalClubSession, notes: Sequence[Note] = ()
+) -> JournalClubSession:
+    """Record that the session happened and link the notes taken (shared notes on its entry)."""
+    with transaction.atomic():
+        _require_member(user=user, library=session.library)
+        if any(note.entry_id != session.entry_id for note in notes):
+            raise ValidationError({"notes": "Link notes on the session's entry only."})
+        library = begin_library_write(library_id=session.library_id)
+        session = current_row(session)
+        session.discussed_at = session.discussed_at or timezone.now()
+        session.version = library.version
+        session.save(update_fields=["discussed_at", "version", "updated_at"])
+        session.notes.add(*notes)
+        record_activity(
+            lab_id=library.lab_id,  # type: ignore[arg-type]
+            actor=user,
+            verb=Activity.Verb.DISCUSSED,
+            entry_id=session.entry_id,
+        )
+    return session
