@@ -31,7 +31,7 @@ LookupResponse = inline_serializer(
 )
 
 
-def _entry_summary(entry: Entry) -> dict[str, Any]:
+def _entry_summary(entry: Entry, user_id: int) -> dict[str, Any]:
     lab = entry.library.lab
     states = getattr(entry, "my_states", [])
     return {
@@ -44,16 +44,18 @@ def _entry_summary(entry: Entry) -> dict[str, Any]:
         "status": states[0].status if states else None,
         "read_count": getattr(entry, "read_count", 0),
         "reading_count": getattr(entry, "reading_count", 0),
+        "added_by": entry.added_by_id,
+        "added_by_me": entry.added_by_id == user_id,
     }
 
 
-def _result(result: LookupResult) -> dict[str, Any]:
+def _result(result: LookupResult, user_id: int) -> dict[str, Any]:
     return {
         "input": result.input,
         "identified": result.identified,
         "paper": result.paper_id,
         "saved": bool(result.entries),
-        "entries": [_entry_summary(entry) for entry in result.entries],
+        "entries": [_entry_summary(entry, user_id) for entry in result.entries],
     }
 
 
@@ -69,13 +71,15 @@ class LookupView(APIView):
             return Response(
                 {"url": [f"At most {MAX_INPUT_LENGTH} characters."]}, status.HTTP_400_BAD_REQUEST
             )
-        [result] = lookup(user=request_user(request), values=[value])
-        return Response(_result(result))
+        user = request_user(request)
+        [result] = lookup(user=user, values=[value])
+        return Response(_result(result, user.pk))
 
     @extend_schema(request=LookupRequestSerializer, responses=LookupResponse)
     def post(self, request: Request) -> Response:
         serializer = LookupRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = [value.strip() for value in serializer.validated_data["items"]]
-        results = lookup(user=request_user(request), values=values)
-        return Response({"results": [_result(result) for result in results]})
+        user = request_user(request)
+        results = lookup(user=user, values=values)
+        return Response({"results": [_result(result, user.pk) for result in results]})

@@ -53,6 +53,7 @@ def test_lookup_shows_lab_signals_to_members(
     assert lab_entry["lab"] == {"id": lab.pk, "name": "Alice Lab"}
     assert (lab_entry["read_count"], lab_entry["reading_count"]) == (1, 1)
     assert lab_entry["status"] == "reading"  # bob's own state, not alice's
+    assert (lab_entry["added_by"], lab_entry["added_by_me"]) == (alice.pk, False)
 
 
 @pytest.mark.django_db
