@@ -7,16 +7,15 @@ from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.throttling import BaseThrottle
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from api.batch import BatchSerializer, run_batch
 from api.common import request_user, with_version
 from api.exceptions import describe_current
 from api.idempotency import idempotent
-from api.throttling import SaveThrottle
 from api.serializers.core import LibrarySerializer
 from api.serializers.sync import (
     ChangesQuerySerializer,
@@ -24,6 +23,7 @@ from api.serializers.sync import (
     decode_cursor,
     encode_cursor,
 )
+from api.throttling import SaveThrottle
 from readinglist import sync
 from readinglist.models import Library, Membership
 from readinglist.services.libraries import rename_library
