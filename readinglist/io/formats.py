@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 
@@ -37,6 +38,7 @@ CONTENT_TYPES = {
     Format.CSLJSON: ("application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
     Format.BOOKMARKS: ("text/html; charset=utf-8", "html"),
 }
+_BIBTEX_ENTRY = re.compile(r"^\s*@[A-Za-z]+\s*\{", re.MULTILINE)
 _EXTENSIONS = {"bib": Format.BIBTEX, "ris": Format.RIS, "json": Format.CSLJSON}
 
 
@@ -46,7 +48,7 @@ def guess_format(filename: str, text: str) -> Format | None:
     if extension in _EXTENSIONS:
         return _EXTENSIONS[extension]
     head = text.lstrip("\ufeff \t\r\n")[:200]
-    if head.startswith("@"):
+    if head.startswith("@") or _BIBTEX_ENTRY.search(text[:4000]):
         return Format.BIBTEX
     if head.startswith("TY  -"):
         return Format.RIS

@@ -1,0 +1,328 @@
+"""Import, export, backup/restore, import jobs and the secret live .bib URL of a list."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, connections, transaction
+from django.db.models import Count
+from django.http import HttpResponse
+from django.tasks import task
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.common import request_user, service_errors, visible_library, with_version, writable_library
+from api.idempotency import idempotent
+from api.models import ImportJob, ListFeedToken
+from api.serializers.io import (
+    MAX_UPLOAD_BYTES,
+    ExportQuerySerializer,
+    FeedLinkSerializer,
+    ImportBodySerializer,
+    ImportJobSerializer,
+)
+from readinglist.io.backup import BackupError, dump_library, restore_library
+from readinglist.io.export import library_records, list_records, render
+from readinglist.io.formats import CONTENT_TYPES, PARSERS, Format, guess_format
+from readinglist.io.records import ImportFileError, Record
+from readinglist.models import Library, ReadingList
+from readinglist.services.imports import import_records
+
+
+class IgnoreFormatParameter(DefaultContentNegotiation):
+    """`?format=` names a file format here, not a DRF renderer: answer with the first renderer."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        first = next(iter(renderers))
+        return first, first.media_type
+
+
+class FileFormatView(APIView):
+    content_negotiation_class = IgnoreFormatParameter
+
+
+# More records than this run as a background task (202 + a job to poll).
+BACKGROUND_THRESHOLD = 500
+
+
+def _errors(error: ImportFileError) -> dict[str, Any]:
+    return {
+        "detail": "The file could not be read; nothing was imported.",
+        "errors": [{"line": line, "message": message} for line, message in error.errors[:200]],
+    }
+
+
+def _read_upload(request: Request) -> tuple[Format, str]:
+    body = ImportBodySerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    data = body.validated_data
+    name = ""
+    if "file" in data:
+        name = data["file"].name or ""
+        raw = data["file"].read(MAX_UPLOAD_BYTES + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": ["The file must be UTF-8 text."]}) from None
+    else:
+        text = data["content"]
+    if len(text.encode()) > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": ["At most 20 MB."]})
+    chosen = data.get("format") or request.query_params.get("format")
+    if chosen is not None and chosen not in Format:
+        raise ValidationError(
+            {"format": [f"Unknown format; use one of {[f.value for f in Format]}."]}
+        )
+    found = Format(chosen) if chosen else guess_format(name, text)
+    if found is None:
+        raise ValidationError({"format": ["Cannot tell the file's format; send `format`."]})
+    return found, text
+
+
+def _parse(format: Format, text: str) -> list[Record]:
+    return PARSERS[format](text)
+
+
+class ImportView(FileFormatView):
+    @extend_schema(
+        request=ImportBodySerializer,
+        parameters=[OpenApiParameter("dry_run", bool), OpenApiParameter("format", str)],
+        responses={200: dict, 201: dict, 202: ImportJobSerializer},
+    )
+    @idempotent
+    def post(self, request: Request, library_id: str) -> Response:
+        library = writable_library(request, library_id)
+        format, text = _read_upload(request)
+        try:
+            records = _parse(format, text)
+        except ImportFileError as error:
+            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+        dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
+        user = request_user(request)
+        if len(records) > BACKGROUND_THRESHOLD and not dry_run:
+            job = ImportJob.objects.create(
+                user=user, library=library, format=format, total=len(records), content=text
+            )
+            transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+            body = ImportJobSerializer(job).data
+            return Response(
+                body, status=status.HTTP_202_ACCEPTED, headers={"Location": _job_url(job)}
+            )
+        with service_errors():
+            report = import_records(user=user, library=library, records=records, dry_run=dry_run)
+        code = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
+        library.refresh_from_db(fields=["version"])
+        return with_version(Response(report.as_dict(), status=code), library)
+
+
+def _job_url(job: ImportJob) -> str:
+    return f"/api/v1/imports/{job.pk}"
+
+
+class _ProgressWriter:
+    """Writes a job's progress where other requests can see it while the import transaction is
+    still open: through a second connection on PostgreSQL (SQLite allows one writer only)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.other = (
+            connections.create_connection("default") if connection.vendor == "postgresql" else None
+        )
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.other is None:
+            return
+        with self.other.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportJob._meta.db_table} SET done = %s, status = %s WHERE id = %s",
+                [done, ImportJob.Status.RUNNING, self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.other is not None:
+            self.other.close()
+
+
+@task()
+def run_import_job(job_id: int) -> None:
+    """Run a queued import; the job ends done (with the report) or failed (with the errors)."""
+    job = ImportJob.objects.select_related("user", "library").get(pk=job_id)
+    if job.status != ImportJob.Status.QUEUED:
+        return
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING)
+    writer = _ProgressWriter(job_id)
+    try:
+        records = _parse(Format(job.format), job.content)
+        report = import_records(
+            user=job.user, library=job.library, records=records, progress=writer
+        )
+    except ImportFileError as error:
+        job.status, job.report = ImportJob.Status.FAILED, _errors(error)
+    except Exception as error:  # the job must end in a state the user can see
+        job.status, job.report = ImportJob.Status.FAILED, {"detail": f"Import failed: {error}"}
+    else:
+        job.status, job.report, job.done = ImportJob.Status.DONE, report.as_dict(), job.total
+    finally:
+        writer.close()
+    job.content = ""
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "report", "done", "content", "finished_at"])
+
+
+class ImportJobView(FileFormatView):
+    @extend_schema(responses={200: ImportJobSerializer})
+    def get(self, request: Request, job_id: str) -> Response:
+        job = ImportJob.objects.filter(user=request_user(request), pk=_int(job_id)).first()
+        if job is None:
+            raise NotFound("No such import.")
+        return Response(ImportJobSerializer(job).data)
+
+
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 18 else 0
+
+
+def _download(text: str, format: str, name: str) -> HttpResponse:
+    if format == "backup":
+        content_type, extension = "application/json; charset=utf-8", "json"
+    else:
+        content_type, extension = CONTENT_TYPES[Format(format)]
+    response = HttpResponse(text, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+def _export_format(request: Request) -> str:
+    query = ExportQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return str(query.validated_data["format"])
+
+
+class LibraryExportView(FileFormatView):
+    @extend_schema(
+        parameters=[ExportQuerySerializer], responses={(200, "application/octet-stream"): bytes}
+    )
+    def get(self, request: Request, library_id: str) -> HttpResponse:
+        library = visible_library(request, library_id)
+        format = _export_format(request)
+        if format == "backup":
+            data = dump_library(library=library, exported_by=request_user(request))
+            text = json.dumps(data, ensure_ascii=False, indent=1)
+        else:
+            text = render(library_records(library), Format(format))
+        return _download(text, format, f"library-{library.pk}")
+
+
+def _visible_list(request: Request, list_id: str) -> ReadingList:
+    visible = Library.objects.visible_to(request_user(request)).values("id")
+    found = ReadingList.objects.filter(library__in=visible, pk=_int(list_id)).first()
+    if found is None:
+        raise NotFound("No such list.")
+    return found
+
+
+class ListExportView(FileFormatView):
+    @extend_schema(
+        parameters=[ExportQuerySerializer], responses={(200, "application/octet-stream"): bytes}
+    )
+    def get(self, request: Request, list_id: str) -> HttpResponse:
+        reading_list = _visible_list(request, list_id)
+        format = _export_format(request)
+        if format == "backup":
+            raise ValidationError({"format": ["A backup is of a whole library."]})
+        return _download(
+            render(list_records(reading_list), Format(format)), format, f"list-{reading_list.pk}"
+        )
+
+
+class RestoreView(FileFormatView):
+    @extend_schema(request=dict, responses={201: dict})
+    @idempotent
+    def post(self, request: Request, library_id: str) -> Response:
+        library = writable_library(request, library_id)
+        data: Any = request.data
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        if upload is not None:
+            if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+                raise ValidationError({"file": ["At most 20 MB."]})
+            try:
+                data = json.loads(upload.read().decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ValidationError({"file": [f"Not a JSON backup: {error}"]}) from None
+        with service_errors():
+            try:
+                library = restore_library(user=request_user(request), library=library, data=data)
+            except BackupError as error:
+                raise ValidationError({"detail": str(error)}) from None
+        counts = ReadingList.objects.filter(library=library).aggregate(lists=Count("id"))
+        body = {"restored": True, "version": library.version, **counts}
+        return with_version(Response(body, status=status.HTTP_201_CREATED), library)
+
+
+def _feed_url(request: Request, token: str) -> str:
+    return request.build_absolute_uri(f"/api/v1/bib/{token}.bib")
+
+
+class ListFeedLinkView(FileFormatView):
+    """The secret live .bib URL of a list: GET shows it, POST creates or rotates, DELETE revokes."""
+
+    def _writable_list(self, request: Request, list_id: str) -> ReadingList:
+        reading_list = _visible_list(request, list_id)
+        writable_library(request, reading_list.library_id)
+        return reading_list
+
+    @extend_schema(responses={200: FeedLinkSerializer})
+    def get(self, request: Request, list_id: str) -> Response:
+        reading_list = self._writable_list(request, list_id)
+        link = ListFeedToken.objects.filter(reading_list=reading_list).first()
+        if link is None:
+            raise NotFound("This list has no .bib link.")
+        return Response({"url": _feed_url(request, link.token), "created_at": link.created_at})
+
+    @extend_schema(request=None, responses={201: FeedLinkSerializer})
+    @idempotent
+    def post(self, request: Request, list_id: str) -> Response:
+        reading_list = self._writable_list(request, list_id)
+        link, _ = ListFeedToken.objects.update_or_create(
+            reading_list=reading_list,
+            defaults={"token": secrets.token_urlsafe(32), "created_by": request_user(request)},
+        )
+        body = {"url": _feed_url(request, link.token), "created_at": link.created_at}
+        return Response(FeedLinkSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    @idempotent
+    def delete(self, request: Request, list_id: str) -> Response:
+        reading_list = self._writable_list(request, list_id)
+        ListFeedToken.objects.filter(reading_list=reading_list).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ListFeedView(FileFormatView):
+    """GET /api/v1/bib/<token>.bib: the list as BibTeX, for tools that cannot log in."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(auth=[], responses={(200, "application/x-bibtex"): bytes})
+    def get(self, request: Request, token: str) -> HttpResponse:
+        link = ListFeedToken.objects.select_related("reading_list").filter(token=token).first()
+        if link is None:
+            raise NotFound("No such feed.")
+        text = render(list_records(link.reading_list), Format.BIBTEX)
+        response = HttpResponse(text, content_type=CONTENT_TYPES[Format.BIBTEX][0])
+        response["Cache-Control"] = "private, max-age=60"
+        return response
