@@ -1,0 +1,1 @@
+"""Completing paper metadata from registries (arXiv API, Crossref/DataCite) after a save."""

@@ -1,0 +1,35 @@
+"""A small, real HTTP GET with timeouts and retries (urllib; no extra dependency)."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+USER_AGENT = "readinglist/0.1 (mailto:admin@example.org)"
+Fetch = Callable[[str], bytes]
+
+
+class FetchError(Exception):
+    """The registry did not answer usefully after the retries."""
+
+
+def fetch(url: str, *, timeout: float = 10.0, retries: int = 3, backoff: float = 1.0) -> bytes:
+    """GET `url`; retries timeouts, connection errors, 429 and 5xx with exponential backoff."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    last: Exception | None = None
+    for attempt in range(retries):
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                body: bytes = response.read(5_000_000)
+                return body
+        except urllib.error.HTTPError as error:
+            if error.code != 429 and error.code < 500:
+                raise FetchError(f"{url}: HTTP {error.code}") from error
+            last = error
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            last = error
+        if attempt + 1 < retries:
+            time.sleep(backoff * 2**attempt)
+    raise FetchError(f"{url}: {last}") from last
