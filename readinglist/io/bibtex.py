@@ -59,7 +59,12 @@ def _decoder() -> LatexNodes2Text:
 _DECODER = _decoder()
 
 
+_LATEX_SPECIAL = re.compile(r"[\\{}$~%&#_^]|--|``|''|[?!]`")
+
+
 def decode_latex(value: str) -> str:
+    if _LATEX_SPECIAL.search(value) is None:
+        return cleaned(value)  # nothing LaTeX would change: skip the (slow) decoder
     try:
         return cleaned(_DECODER.latex_to_text(value))
     except Exception:  # pylatexenc raises many kinds on broken markup; keep the text as typed
