@@ -220,6 +220,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "readinglist.models.Membership.Role",
+    },
 }
 
 # Background work (imports, metadata enrichment) goes through Django's tasks framework. The

@@ -62,7 +62,9 @@ def _result(result: LookupResult, user_id: int) -> dict[str, Any]:
 class LookupView(APIView):
     throttle_classes = [LookupThrottle]
 
-    @extend_schema(parameters=[OpenApiParameter("url", str, required=True)], responses=LookupResult)
+    @extend_schema(
+        parameters=[OpenApiParameter("url", str, required=True)], responses=LookupResultSchema
+    )
     def get(self, request: Request) -> Response:
         value = request.query_params.get("url", "").strip()
         if not value:
