@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from readinglist.metadata import PageMetadata, clean_text
 from readinglist.models import (
+    Activity,
     Entry,
     EntryTag,
     Library,
@@ -81,6 +82,10 @@ def save_paper(
         if not created:
             entry.version = target.version
             entry.save(update_fields=["version", "updated_at"])
+        elif target.lab_id is not None:
+            Activity.objects.create(
+                lab_id=target.lab_id, actor=user, verb=Activity.Verb.SAVED, entry=entry
+            )
         add_tags(entry=entry, names=tags)
         body = note.strip()
         if body and not Note.objects.filter(entry=entry, author=user, body=body).exists():
@@ -134,10 +139,19 @@ def set_reading_status(*, entry: Entry, user: User, status: str) -> ReadingState
         user=user,
         defaults={"version": entry.library.version},
     )
+    was_read = state.status == ReadingState.Status.READ
     state.status = ReadingState.Status(status)
     state.read_at = timezone.now() if state.status == ReadingState.Status.READ else None
     state.version = entry.library.version
     state.save()
+    if (
+        entry.library.lab_id is not None
+        and state.status == ReadingState.Status.READ
+        and not was_read
+    ):
+        Activity.objects.create(
+            lab_id=entry.library.lab_id, actor=user, verb=Activity.Verb.READ, entry=entry
+        )
     return state
 
 
