@@ -233,6 +233,9 @@ TASKS = {
     }
 }
 
+# Complete saved papers from arXiv and Crossref/DataCite after each save (needs network).
+ENRICHMENT_ENABLED = env_bool("ENRICHMENT_ENABLED", False)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

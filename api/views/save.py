@@ -15,6 +15,7 @@ from api.common import request_user, service_errors, with_version, writable_libr
 from api.idempotency import idempotent
 from api.serializers.core import EntrySerializer, SaveSerializer
 from api.throttling import SaveThrottle
+from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry, ReadingState
 from readinglist.services.entries import save_paper
@@ -51,6 +52,7 @@ def perform_save(request: Request) -> Response:
             )
         except UnidentifiablePaper as error:
             return Response({"url": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+    enqueue_enrichment(result.paper.pk)
     entry = entry_for_response(result.entry.pk, user_id=user.pk)
     body = {"created": result.created, **EntrySerializer(entry).data}
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 
@@ -84,5 +85,10 @@ def enrich_paper_task(paper_id: int) -> None:
 
 
 def enqueue_enrichment(paper_id: int) -> None:
-    """Enrich the paper in the background once the current transaction commits."""
-    transaction.on_commit(lambda: enrich_paper_task.enqueue(paper_id))
+    """Enrich the paper in the background once the current transaction commits.
+
+    Off unless ENRICHMENT_ENABLED: with the immediate tasks backend it would make the saving
+    request wait on arXiv/Crossref, so turn it on together with a worker backend.
+    """
+    if settings.ENRICHMENT_ENABLED:
+        transaction.on_commit(lambda: enrich_paper_task.enqueue(paper_id))

@@ -76,8 +76,9 @@ def test_registry_failure_changes_nothing(alice: User) -> None:
 
 @pytest.mark.django_db
 def test_enqueue_runs_after_commit(
-    alice: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+    alice: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks, settings
 ) -> None:
+    settings.ENRICHMENT_ENABLED = True
     entry = save_paper(user=alice, url="https://arxiv.org/abs/1706.03762").entry
     monkeypatch.setattr(http, "fetch", recorded)
     monkeypatch.setattr("readinglist.enrichment.tasks.fetch", recorded)
@@ -85,6 +86,17 @@ def test_enqueue_runs_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         enqueue_enrichment(entry.paper_id)
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_enrichment_is_off_unless_enabled(
+    alice: User, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.ENRICHMENT_ENABLED = False
+    entry = save_paper(user=alice, url="https://arxiv.org/abs/1706.03762").entry
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        enqueue_enrichment(entry.paper_id)
+    assert callbacks == []
 
 
 def test_fetch_retries_server_errors_then_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
