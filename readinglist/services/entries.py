@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from readinglist.metadata import PageMetadata, clean_text
@@ -97,6 +96,12 @@ def save_paper(
     return SaveResult(entry=entry, paper=paper, created=created, paper_created=paper_created)
 
 
+def tags_by_folded_name(*, library_id: int) -> dict[str, Tag]:
+    """The library's tags by case-folded name, folded in Python: SQLite's LOWER() only knows
+    ASCII, so a database-side comparison would miss "Über" for "über" there."""
+    return {tag.name.casefold(): tag for tag in Tag.objects.filter(library_id=library_id)}
+
+
 def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
     """Attach tags by name (case-insensitive, created on first use) inside a library write.
 
@@ -110,12 +115,7 @@ def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
     if not wanted:
         return []
     library = entry.library
-    existing: dict[str, Tag] = {
-        tag.name.casefold(): tag
-        for tag in Tag.objects.alias(lower=Lower("name")).filter(
-            library=library, lower__in=[name.lower() for name in wanted.values()]
-        )
-    }
+    existing = tags_by_folded_name(library_id=library.pk)
     missing = [
         Tag(library=library, name=name, version=library.version)
         for folded, name in wanted.items()
@@ -211,12 +211,9 @@ def update_entry(
         if add:
             add_tags(entry=entry, names=add)
         if remove:
-            folded = [clean_text(name).lower() for name in remove]
-            EntryTag.objects.filter(entry=entry).filter(
-                tag__in=Tag.objects.alias(lower=Lower("name")).filter(
-                    library=library, lower__in=folded
-                )
-            ).delete()
+            by_name = tags_by_folded_name(library_id=library.pk)
+            doomed = [by_name[f] for n in remove if (f := clean_text(n).casefold()) in by_name]
+            EntryTag.objects.filter(entry=entry, tag__in=doomed).delete()
         if add or remove:
             entry.version = library.version
             entry.save(update_fields=["version", "updated_at"])

@@ -244,3 +244,11 @@ def test_concurrent_saves_by_different_users_share_one_paper() -> None:
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert Paper.objects.count() == 1
     assert Entry.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_tags_match_case_insensitively_beyond_ascii(alice: User) -> None:
+    save_paper(user=alice, url="arXiv:1706.03762", tags=["Über", "Ā"])
+    result = save_paper(user=alice, url="arXiv:1810.04805", tags=["über", "ā"])
+    assert {t.name for t in result.entry.tags.all()} == {"Ā", "Über"}
+    assert Tag.objects.count() == 2
