@@ -16,8 +16,10 @@ from uuid import UUID
 from django.db.models import Model, Prefetch, Q, QuerySet
 
 from readinglist.models import (
+    Comment,
     Entry,
     Highlight,
+    JournalClubSession,
     Library,
     Note,
     ReadingList,
@@ -64,6 +66,9 @@ def _live_sources(library: Library, user: User) -> dict[str, QuerySet[Any]]:
     """Every synced type, by feed type name. Reading states are private: only the caller's."""
     own_state = Prefetch("states", ReadingState.objects.filter(user=user), to_attr="my_states")
     return {
+        "comment": Comment.objects.filter(library=library)
+        .select_related("author")
+        .prefetch_related("mentions"),
         "entry": Entry.objects.filter(library=library)
         .select_related("paper")
         .prefetch_related("tags", "paper__identifiers", own_state),
@@ -71,6 +76,9 @@ def _live_sources(library: Library, user: User) -> dict[str, QuerySet[Any]]:
         "list": ReadingList.objects.filter(library=library),
         "list_item": ReadingListItem.objects.filter(library=library).select_related("entry__paper"),
         "note": Note.objects.filter(library=library).select_related("entry"),
+        "session": JournalClubSession.objects.filter(library=library)
+        .select_related("entry__paper", "presenter")
+        .prefetch_related("notes"),
         "state": ReadingState.objects.filter(library=library, user=user).select_related("entry"),
         "tag": Tag.objects.filter(library=library),
     }

@@ -17,6 +17,7 @@ from api.serializers.content import (
     TagSerializer,
 )
 from api.serializers.core import EntrySerializer
+from api.serializers.labs import CommentSerializer, SessionSerializer
 from readinglist.models import ReadingState
 from readinglist.sync import Change, Position
 
@@ -42,6 +43,8 @@ class StateFeedSerializer(serializers.ModelSerializer[ReadingState]):
 
 
 FEED_SERIALIZERS: dict[str, type[serializers.BaseSerializer[Any]]] = {
+    "comment": CommentSerializer,
+    "session": SessionSerializer,
     "entry": EntrySerializer,
     "highlight": HighlightSerializer,
     "list": ReadingListSerializer,

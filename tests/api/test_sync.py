@@ -349,3 +349,26 @@ def test_the_same_harness_catches_a_naive_id_cursor() -> None:
     seen_later, _ = _naive_feed(cursor)
 
     assert seen | seen_later == {"after"}  # "late" committed below the cursor: lost
+
+
+@pytest.mark.django_db
+def test_lab_comments_and_journal_club_sessions_are_in_the_feed(
+    alice: User, bob: User, bob_client: APIClient, lab: Lab
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from readinglist.services.discussion import create_comment
+    from readinglist.services.journal_club import schedule_session
+
+    entry = save_paper(user=alice, url="arXiv:1706.03762", library=lab.library).entry
+    comment = create_comment(user=alice, entry=entry, body="**Read** section 3")
+    session = schedule_session(
+        user=alice, entry=entry, starts_at=timezone.now() + timedelta(days=2), presenter=bob
+    )
+
+    changes = {(c["type"], c["key"]): c for c in feed(bob_client, lab.library)["changes"]}
+
+    assert "<strong>Read</strong>" in changes[("comment", str(comment.key))]["data"]["body_html"]
+    assert changes[("session", str(session.key))]["data"]["presenter"]["id"] == bob.pk
