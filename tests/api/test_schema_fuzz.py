@@ -4,11 +4,14 @@ Bounded (a few examples per operation) so it fits in CI; the generated requests 
 real user with a small library, so most of them reach the views rather than bouncing at 401.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -21,6 +24,18 @@ from readinglist.services.tokens import create_api_token
 from tests.factories import UserFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Requests reach the WSGI app directly, not through Django's test client, so undo what
+    the client would: closing "old" connections at request end would close the connection that
+    holds the test's transaction (PostgreSQL; SQLite's in-memory one survives it)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
