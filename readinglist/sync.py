@@ -136,7 +136,6 @@ def changes(
         )
     tombstones = (
         Tombstone.objects.filter(window, _tombstones_after(after), library=library)
-        .exclude(object_type=Tombstone.ObjectType.READING_STATE)
         .order_by("version", "object_type", "key")
     )
     candidates.extend(

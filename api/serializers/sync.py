@@ -65,6 +65,10 @@ def change_data(change: Change) -> dict[str, Any]:
     }
     if not change.deleted:
         item["data"] = FEED_SERIALIZERS[position.type](change.obj).data
+        if position.type == "entry":
+            # The caller's state travels as its own "state" object with its own version; a
+            # copy inside the entry would go stale, since a state change does not bump it.
+            item["data"].pop("state", None)
     return item
 
 
