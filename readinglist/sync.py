@@ -134,10 +134,9 @@ def changes(
             Change(Position.of(row.version, type_name, row.key), False, row)
             for row in page[: limit + 1]
         )
-    tombstones = (
-        Tombstone.objects.filter(window, _tombstones_after(after), library=library)
-        .order_by("version", "object_type", "key")
-    )
+    tombstones = Tombstone.objects.filter(
+        window, _tombstones_after(after), library=library
+    ).order_by("version", "object_type", "key")
     candidates.extend(
         Change(Position.of(row.version, row.object_type, row.key), True, None)
         for row in tombstones[: limit + 1]
