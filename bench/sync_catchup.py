@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 TAGS_PER_LIBRARY = 20
@@ -93,8 +94,7 @@ def throwaway_database(name: str) -> Iterator[None]:
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     run_admin(drop)  # a crashed earlier run may have left it
     run_admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, _ = url.rpartition("/")
-    os.environ["DATABASE_URL"] = f"{base}/{name}"
+    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
     try:
         yield
     finally:
@@ -113,11 +113,10 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
-    import django
-    from django.core.management import call_command
-
     # No collected static files here, and the API serves none.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    import django
+    from django.core.management import call_command
     from django.test.utils import setup_test_environment
 
     django.setup()
@@ -233,7 +232,7 @@ def time_catch_up(user: Any, library: Any, since: int, runs: int) -> dict[str, A
     client = client_for(user)
     url = f"/api/v1/libraries/{library.pk}/changes"
     params = {"since": since}
-    for _ in range(3):  # warm caches and the connection
+    for _ in range(5):  # warm caches and the connection
         client.get(url, params)
     timings = []
     for _ in range(runs):
@@ -249,6 +248,7 @@ def time_catch_up(user: Any, library: Any, since: int, runs: int) -> dict[str, A
         "median": statistics.median(timings),
         "p95": percentile(timings, 0.95),
         "queries": len(queries.captured_queries),
+        "sql_ms": sum(float(q["time"]) for q in queries.captured_queries) * 1000,
         "rows": len(body["changes"]),
         "sql": [q["sql"] for q in queries.captured_queries],
     }
@@ -314,13 +314,14 @@ def main() -> None:
 
         print()
         print(f"Catch-up: GET changes?since=<version before 10 changes>, {args.runs} runs")
-        header = ("entries", "feed rows", "median ms", "p95 ms", "SQL queries")
+        header = ("entries", "feed rows", "median ms", "p95 ms", "SQL queries", "SQL ms")
         print("| " + " | ".join(header) + " |")
         print("|" + "|".join("---:" for _ in header) + "|")
         for size, _, catch_up, _ in results:
             print(
                 f"| {size:,} | {catch_up['rows']} | {catch_up['median'] * 1000:.1f} "
-                f"| {catch_up['p95'] * 1000:.1f} | {catch_up['queries']} |"
+                f"| {catch_up['p95'] * 1000:.1f} | {catch_up['queries']} "
+                f"| {catch_up['sql_ms']:.1f} |"
             )
         for size, _, _, full in results:
             if full is not None:

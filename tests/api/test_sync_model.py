@@ -691,6 +691,7 @@ class SyncMachine(RuleBasedStateMachine):
         assert first == second, "the two devices disagree"
         assert first == server, "a device disagrees with the server"
         assert first.entries == self.oracle.snapshot().entries
+        assert all(entry_key for entry_key, _ in first.states.values()), "an orphan state"
 
         live_ids = dict(Entry.objects.filter(library=self.library).values_list("id", "key"))
         audit_nothing_lost(self.oracle.log, server, {pk: str(key) for pk, key in live_ids.items()})
@@ -804,7 +805,9 @@ def test_a_deleted_entry_takes_its_reading_state_out_of_every_mirror(
     assert alice_client.delete(f"/api/v1/entries/{paper.pk}/").status_code == 204  # v5
     full_sync(alice_client, library.pk, mirror, since=3, limit=10)  # the entry's tombstone
 
-    assert mirror.snapshot() == server_snapshot(library, alice)  # an orphan state remains
+    # The device never held that entry and a state names its entry only by id: without the
+    # state's own tombstone it would keep the state forever.
+    assert mirror.snapshot() == server_snapshot(library, alice)
 
 
 @pytest.mark.django_db
@@ -821,6 +824,6 @@ def test_an_entry_at_one_version_reads_the_same_on_every_device(
 
     assert early.snapshot() == late.snapshot()  # the state objects agree: both say "read"
     ident = ("entry", str(entry.key))
-    # Both hold the entry at version 1; its embedded state says "reading" on one, "read" on
-    # the other.
+    # Both hold the entry at version 1: a copy of the state inside it would say "reading" on
+    # one device and "read" on the other.
     assert early.objects[ident] == late.objects[ident]
