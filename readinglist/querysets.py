@@ -61,6 +61,18 @@ class EntryQuerySet(models.QuerySet["Entry"]):
     def newest_first(self) -> EntryQuerySet:
         return self.order_by("-added_at", "-id")
 
+    def tagged(self, name: str) -> EntryQuerySet:
+        return self.filter(tags__name__iexact=name)
+
+    def with_status(self, user: User, status: str) -> EntryQuerySet:
+        """Entries in `user`'s own reading status; "unread" includes entries never touched."""
+        if status == "unread":
+            return self.exclude(states__user=user, states__status__in=["reading", "read"])
+        return self.filter(states__user=user, states__status=status)
+
+    def in_reading_list(self, list_id: int) -> EntryQuerySet:
+        return self.filter(list_items__reading_list_id=list_id)
+
 
 def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
     """Load what an entry listing shows (tag names, paper identifiers, the user's own state)

@@ -30,7 +30,7 @@ from api.serializers.core import (
 )
 from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
-from readinglist.models import Entry, Library, ReadingState
+from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet, attach_entry_details
 from readinglist.search import search_entries
 from readinglist.services.entries import delete_entry, update_entry
@@ -80,17 +80,11 @@ class EntryViewSet(
         if "library" in filters:
             queryset = queryset.in_library(visible_library(self.request, filters["library"]).pk)
         if "tag" in filters:
-            queryset = queryset.filter(tags__name__iexact=filters["tag"])
+            queryset = queryset.tagged(filters["tag"])
         if "status" in filters:
-            user = request_user(self.request)
-            if filters["status"] == ReadingState.Status.UNREAD:
-                queryset = queryset.exclude(
-                    states__user=user, states__status__in=["reading", "read"]
-                )
-            else:
-                queryset = queryset.filter(states__user=user, states__status=filters["status"])
+            queryset = queryset.with_status(request_user(self.request), filters["status"])
         if "list" in filters:
-            queryset = queryset.filter(list_items__reading_list_id=filters["list"])
+            queryset = queryset.in_reading_list(filters["list"])
         if "added_after" in filters:
             queryset = queryset.filter(added_at__gte=filters["added_after"])
         if "added_before" in filters:
