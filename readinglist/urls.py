@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from readinglist import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("", include("readinglist.web.urls")),
 ]

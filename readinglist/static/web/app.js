@@ -1,0 +1,46 @@
+// Progressive enhancement only: every page works without this file.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Confirm destructive forms.
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+
+  // "Select all" for bulk actions.
+  for (const master of document.querySelectorAll("input[data-select-all]")) {
+    master.hidden = false;
+    master.addEventListener("change", () => {
+      for (const box of document.querySelectorAll(`input[name="${master.dataset.selectAll}"]`)) {
+        box.checked = master.checked;
+      }
+    });
+  }
+
+  // Drag to reorder a reading list; the drop submits the same move form the buttons use.
+  for (const list of document.querySelectorAll("[data-sortable]")) {
+    let dragged = null;
+    for (const item of list.querySelectorAll("[data-item]")) {
+      item.draggable = true;
+      item.addEventListener("dragstart", () => {
+        dragged = item;
+        item.classList.add("dragging");
+      });
+      item.addEventListener("dragend", () => item.classList.remove("dragging"));
+      item.addEventListener("dragover", (event) => event.preventDefault());
+      item.addEventListener("drop", (event) => {
+        event.preventDefault();
+        if (!dragged || dragged === item) return;
+        const form = document.getElementById(list.dataset.sortable);
+        const rect = item.getBoundingClientRect();
+        const below = event.clientY > rect.top + rect.height / 2;
+        form.elements.item.value = dragged.dataset.item;
+        form.elements.after.value = below ? item.dataset.item : "";
+        form.elements.before.value = below ? "" : item.dataset.item;
+        form.submit();
+      });
+    }
+  }
+});

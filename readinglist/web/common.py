@@ -1,0 +1,93 @@
+"""What every page module shares: scoped lookups, form-error handling and redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from readinglist.models import Entry, Library, User
+from readinglist.services.versioning import ObjectGone, StaleObject
+
+__all__ = ["login_required"]
+
+
+def current_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User), "views using this are behind login_required"
+    return user
+
+
+def visible_library(request: HttpRequest, pk: int) -> Library:
+    return get_object_or_404(Library.objects.visible_to(current_user(request)), pk=pk)
+
+
+def visible_entry(request: HttpRequest, pk: int) -> Entry:
+    return get_object_or_404(
+        Entry.objects.visible_to(current_user(request)).select_related("paper", "library"), pk=pk
+    )
+
+
+def error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return " ".join(
+                f"{message}" for messages_ in error.message_dict.values() for message in messages_
+            )
+        return " ".join(error.messages)
+    if isinstance(error, StaleObject):
+        return "Someone changed this meanwhile; reload and try again."
+    if isinstance(error, ObjectGone):
+        return "This was deleted meanwhile."
+    if isinstance(error, IntegrityError):
+        return "That conflicts with something that already exists."
+    if isinstance(error, PermissionError):
+        return "You can read this but not change it."
+    return str(error) or "That did not work."
+
+
+REFUSALS = (ValidationError, PermissionError, StaleObject, ObjectGone, IntegrityError)
+
+
+def page_action[**P](
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """A POST-only, signed-in form handler. A refusal from a service becomes a message on the
+    page the form came from, never a 500. The services check before they write, inside
+    `transaction.atomic`, so a refused action has changed nothing."""
+
+    @wraps(view)
+    def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except REFUSALS as error:
+            messages.error(request, error_text(error))
+            return back(request, "/")
+
+    return login_required(require_POST(handler))
+
+
+def form_errors(request: HttpRequest, errors: dict[str, Any]) -> None:
+    for field, problems in errors.items():
+        label = "" if field == "__all__" else f"{field.replace('_', ' ').capitalize()}: "
+        for problem in problems:
+            messages.error(request, f"{label}{problem}")
+
+
+def back(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Return to the page the form was on (`next`), staying on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = fallback
+    return HttpResponseRedirect(target)

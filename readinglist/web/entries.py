@@ -1,0 +1,357 @@
+"""The entry page and its forms: status, tags, notes, lists, lab comments, journal club."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from readinglist.markdown import render as render_markdown
+from readinglist.models import (
+    Comment,
+    Entry,
+    Highlight,
+    JournalClubSession,
+    Membership,
+    Note,
+    PaperIdentifier,
+    ReadingList,
+    ReadingState,
+    User,
+)
+from readinglist.services.annotations import create_note, delete_note, update_note
+from readinglist.services.discussion import create_comment, delete_comment
+from readinglist.services.entries import delete_entry, update_entry
+from readinglist.services.journal_club import schedule_session
+from readinglist.services.lists import add_to_list
+from readinglist.web.common import (
+    back,
+    current_user,
+    form_errors,
+    login_required,
+    page_action,
+    visible_entry,
+)
+
+# Code and artefact hosts whose links in an abstract are worth surfacing as "code".
+CODE_LINK = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|"
+    r"huggingface\.co)/[^\s<>()\"']+",
+    re.IGNORECASE,
+)
+IDENTIFIER_LINKS = {
+    PaperIdentifier.Scheme.ARXIV: "https://arxiv.org/abs/{}",
+    PaperIdentifier.Scheme.DOI: "https://doi.org/{}",
+    PaperIdentifier.Scheme.OPENREVIEW: "https://openreview.net/forum?id={}",
+    PaperIdentifier.Scheme.ACL: "https://aclanthology.org/{}/",
+    PaperIdentifier.Scheme.PMID: "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    PaperIdentifier.Scheme.PMCID: "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+}
+
+
+@dataclass(frozen=True)
+class IdentifierLink:
+    label: str
+    value: str
+    href: str
+
+
+def code_links(abstract: str) -> list[str]:
+    found: dict[str, None] = {}
+    for match in CODE_LINK.finditer(abstract):
+        found.setdefault(match.group(0).rstrip(".,;:"), None)
+    return list(found)
+
+
+def identifier_links(entry: Entry) -> list[IdentifierLink]:
+    links = []
+    for identifier in entry.paper.identifiers.all():
+        if identifier.scheme == PaperIdentifier.Scheme.URL:
+            continue
+        value = identifier.display or identifier.value
+        pattern = IDENTIFIER_LINKS.get(PaperIdentifier.Scheme(identifier.scheme))
+        links.append(
+            IdentifierLink(
+                label=identifier.get_scheme_display(),
+                value=value,
+                href=pattern.format(value) if pattern else "",
+            )
+        )
+    return links
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ReadingState.Status.choices)
+
+
+class TagsForm(forms.Form):
+    add = forms.CharField(required=False, max_length=500)
+    remove = forms.CharField(required=False, max_length=100)
+
+    def names_to_add(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["add"].split(",") if name.strip()]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(max_length=100_000, strip=True)
+    version = forms.IntegerField(required=False, min_value=0)
+
+
+class ListForm(forms.Form):
+    reading_list = forms.IntegerField(min_value=1)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(max_length=20_000, strip=True)
+    parent = forms.IntegerField(required=False, min_value=1)
+
+
+class SessionForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+    )
+    presenter = forms.IntegerField(required=False, min_value=1)
+    location = forms.CharField(required=False, max_length=200)
+
+
+def _lab_members(entry: Entry) -> list[User]:
+    if entry.library.lab_id is None:
+        return []
+    return [
+        membership.user
+        for membership in Membership.objects.filter(lab_id=entry.library.lab_id)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    ]
+
+
+@login_required
+def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    entry = get_object_or_404(
+        Entry.objects.visible_to(user)
+        .select_related("paper", "library", "library__lab", "added_by")
+        .prefetch_related(
+            "paper__identifiers",
+            "tags",
+            Prefetch(
+                "notes", queryset=Note.objects.select_related("author").order_by("created_at")
+            ),
+            Prefetch(
+                "highlights",
+                queryset=Highlight.objects.select_related("author").order_by("created_at"),
+            ),
+            Prefetch("states", queryset=ReadingState.objects.select_related("user")),
+            Prefetch("list_items__reading_list", queryset=ReadingList.objects.order_by("name")),
+        ),
+        pk=pk,
+    )
+    in_lab = entry.library.lab_id is not None
+    members = _lab_members(entry)
+    my_state = next((s for s in entry.states.all() if s.user_id == user.pk), None)
+    states_by_user = {state.user_id: state for state in entry.states.all()}
+    comments: list[Comment] = []
+    sessions: list[JournalClubSession] = []
+    if in_lab:
+        comments = list(
+            Comment.objects.filter(entry=entry)
+            .select_related("author")
+            .prefetch_related("mentions")
+            .order_by("created_at", "pk")
+        )
+        sessions = list(
+            JournalClubSession.objects.filter(entry=entry)
+            .select_related("presenter")
+            .order_by("starts_at")
+        )
+    context: dict[str, Any] = {
+        "nav": "library",
+        "entry": entry,
+        "paper": entry.paper,
+        "identifiers": identifier_links(entry),
+        "code_links": code_links(entry.paper.abstract),
+        "tags": sorted(entry.tags.all(), key=lambda tag: tag.name.casefold()),
+        "notes": [(note, render_markdown(note.body)) for note in entry.notes.all()],
+        "highlights": list(entry.highlights.all()),
+        "my_status": my_state.status if my_state else ReadingState.Status.UNREAD,
+        "statuses": ReadingState.Status.choices,
+        "member_states": [(member, states_by_user.get(member.pk)) for member in members],
+        "members": members,
+        "in_lab": in_lab,
+        "comments": [(c, _comment_html(c)) for c in comments],
+        "sessions": sessions,
+        "entry_lists": [item.reading_list for item in entry.list_items.all()],
+        "all_lists": ReadingList.objects.filter(library_id=entry.library_id).order_by("name"),
+        "default_session_time": (timezone.localtime() + timedelta(days=7))
+        .replace(hour=15, minute=0, second=0, microsecond=0)
+        .strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(request, "web/entry.html", context)
+
+
+def _comment_html(comment: Comment) -> str:
+    handles: set[str] = set()
+    for person in comment.mentions.all():
+        handles.update({person.email.casefold(), person.email.split("@", 1)[0].casefold()})
+    return render_markdown(comment.body, mentions=handles)
+
+
+def _entry_url(entry: Entry) -> str:
+    return reverse("web:entry", args=[entry.pk])
+
+
+@page_action
+def set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        update_entry(
+            user=current_user(request), entry=entry, state={"status": form.cleaned_data["status"]}
+        )
+        messages.success(request, f"Marked {form.cleaned_data['status']}.")
+    else:
+        form_errors(request, form.errors)
+    return back(request, _entry_url(entry))
+
+
+@page_action
+def change_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, _entry_url(entry))
+    add, remove = form.names_to_add(), form.cleaned_data["remove"].strip()
+    if add or remove:
+        update_entry(
+            user=current_user(request), entry=entry, add=add, remove=[remove] * bool(remove)
+        )
+        messages.success(request, "Tags updated.")
+    return back(request, _entry_url(entry))
+
+
+@page_action
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        create_note(user=current_user(request), entry=entry, body=form.cleaned_data["body"])
+        messages.success(request, "Note added.")
+    else:
+        form_errors(request, form.errors)
+    return back(request, _entry_url(entry) + "#notes")
+
+
+def _visible_note(request: HttpRequest, pk: int) -> Note:
+    entries = Entry.objects.visible_to(current_user(request))
+    return get_object_or_404(Note.objects.filter(entry__in=entries), pk=pk)
+
+
+@page_action
+def edit_note(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _visible_note(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        update_note(
+            user=current_user(request),
+            note=note,
+            body=form.cleaned_data["body"],
+            base_version=form.cleaned_data["version"],
+        )
+        messages.success(request, "Note saved.")
+    else:
+        form_errors(request, form.errors)
+    return back(request, reverse("web:entry", args=[note.entry_id]) + "#notes")
+
+
+@page_action
+def remove_note(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _visible_note(request, pk)
+    delete_note(user=current_user(request), note=note)
+    messages.success(request, "Note deleted.")
+    return back(request, reverse("web:entry", args=[note.entry_id]) + "#notes")
+
+
+@page_action
+def add_to_reading_list(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = ListForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, _entry_url(entry))
+    reading_list = get_object_or_404(
+        ReadingList, pk=form.cleaned_data["reading_list"], library_id=entry.library_id
+    )
+    _, added = add_to_list(user=current_user(request), reading_list=reading_list, entry=entry)
+    messages.success(request, f"{'Added to' if added else 'Already in'} “{reading_list.name}”.")
+    return back(request, _entry_url(entry))
+
+
+@page_action
+def add_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, _entry_url(entry) + "#discussion")
+    parent = None
+    if form.cleaned_data["parent"]:
+        parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], entry=entry)
+    create_comment(
+        user=current_user(request), entry=entry, body=form.cleaned_data["body"], parent=parent
+    )
+    messages.success(request, "Comment posted.")
+    return back(request, _entry_url(entry) + "#discussion")
+
+
+@page_action
+def remove_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    entries = Entry.objects.visible_to(current_user(request))
+    comment = get_object_or_404(
+        Comment.objects.filter(entry__in=entries).select_related("library"), pk=pk
+    )
+    delete_comment(user=current_user(request), comment=comment)
+    messages.success(request, "Comment deleted.")
+    return back(request, reverse("web:entry", args=[comment.entry_id]) + "#discussion")
+
+
+@page_action
+def schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = SessionForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, _entry_url(entry) + "#journal-club")
+    starts_at: datetime = form.cleaned_data["starts_at"]
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    presenter = None
+    if form.cleaned_data["presenter"]:
+        presenter = get_object_or_404(User, pk=form.cleaned_data["presenter"])
+    schedule_session(
+        user=current_user(request),
+        entry=entry,
+        starts_at=starts_at,
+        presenter=presenter,
+        location=form.cleaned_data["location"],
+    )
+    messages.success(request, "Journal club session scheduled.")
+    return back(request, _entry_url(entry) + "#journal-club")
+
+
+@page_action
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    library_id = entry.library_id
+    delete_entry(user=current_user(request), entry=entry)
+    messages.success(request, "Entry deleted.")
+    return redirect(f"{reverse('web:library')}?library={library_id}")

@@ -1,0 +1,185 @@
+"""The library page: browse, filter, search and act on many entries at once; save by URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from readinglist.enrichment.tasks import enqueue_enrichment
+from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
+from readinglist.querysets import attach_entry_details
+from readinglist.search import search_entries
+from readinglist.services.accounts import personal_library
+from readinglist.services.bulk import BulkAction, apply_bulk
+from readinglist.services.entries import save_paper
+from readinglist.services.papers import UnidentifiablePaper
+from readinglist.web.common import (
+    back,
+    current_user,
+    form_errors,
+    login_required,
+    page_action,
+    visible_library,
+)
+
+PAGE_SIZE = 50
+SORTS = {
+    "added": ("-added_at", "-id"),
+    "oldest": ("added_at", "id"),
+    "title": ("paper__title", "id"),
+    "year": ("-paper__published", "-added_at", "-id"),
+}
+
+
+class FilterForm(forms.Form):
+    library = forms.IntegerField(required=False, min_value=1)
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    tag = forms.CharField(required=False, max_length=100)
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *ReadingState.Status.choices]
+    )
+    list = forms.IntegerField(required=False, min_value=1)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Best"),
+            ("added", "Newest"),
+            ("oldest", "Oldest"),
+            ("title", "Title"),
+            ("year", "Year"),
+        ],
+    )
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=BulkAction.choices)
+    tag = forms.CharField(required=False, max_length=100)
+    to_list = forms.IntegerField(required=False, min_value=1)
+
+
+class SaveForm(forms.Form):
+    url = forms.CharField(max_length=2000, label="Paper URL, DOI or arXiv id")
+    tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated")
+    library = forms.IntegerField(required=False, min_value=1)
+
+    def tag_names(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+
+def libraries_for(request: HttpRequest) -> list[Library]:
+    user = current_user(request)
+    personal_library(user)  # a new account's library exists before the first page
+    return list(
+        Library.objects.visible_to(user).select_related("lab").order_by("kind", "name", "pk")
+    )
+
+
+@login_required
+def library_page(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    filters = FilterForm(request.GET)
+    if not filters.is_valid():
+        form_errors(request, filters.errors)
+        filters = FilterForm({})
+        filters.is_valid()
+    wanted: dict[str, Any] = filters.cleaned_data
+    libraries = libraries_for(request)
+    library = next((lib for lib in libraries if lib.pk == wanted["library"]), None)
+    if wanted["library"] and library is None:
+        library = visible_library(request, wanted["library"])  # 404 for someone else's
+    library = library or next(lib for lib in libraries if lib.kind == Library.Kind.PERSONAL)
+
+    entries = Entry.objects.in_library(library.pk).select_related("paper", "added_by")
+    if wanted["tag"]:
+        entries = entries.tagged(wanted["tag"])
+    if wanted["status"]:
+        entries = entries.with_status(user, wanted["status"])
+    if wanted["list"]:
+        entries = entries.in_reading_list(wanted["list"])
+    query = wanted["q"].strip()
+    if query:
+        entries = search_entries(entries, query, library_ids=[library.pk])
+    if wanted["sort"] or not query:
+        entries = entries.order_by(*SORTS[wanted["sort"] or "added"])
+
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    attach_entry_details(rows, user_id=user.pk)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "web/library.html",
+        {
+            "nav": "library",
+            "library": library,
+            "libraries": libraries,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "query_string": params.urlencode(),
+            "tags": Tag.objects.filter(library=library)
+            .annotate(uses=Count("entrytag"))
+            .order_by("name"),
+            "lists": ReadingList.objects.filter(library=library).order_by("name"),
+            "bulk_actions": BulkAction.choices,
+            "filtered": any(wanted[k] for k in ("q", "tag", "status", "list")),
+        },
+    )
+
+
+@page_action
+def bulk_action(request: HttpRequest, library_id: int) -> HttpResponse:
+    library = visible_library(request, library_id)
+    fallback = f"{reverse('web:library')}?library={library.pk}"
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, fallback)
+    data = form.cleaned_data
+    reading_list = None
+    if data["to_list"]:
+        reading_list = get_object_or_404(ReadingList, pk=data["to_list"], library=library)
+    count = apply_bulk(
+        user=current_user(request),
+        library=library,
+        entry_ids=[int(v) for v in request.POST.getlist("entry") if v.isdigit() and len(v) < 19],
+        action=BulkAction(data["action"]),
+        tag=data["tag"],
+        reading_list=reading_list,
+    )
+    label = BulkAction(data["action"]).label
+    messages.success(request, f"{label}: {count} {'entry' if count == 1 else 'entries'}.")
+    return back(request, fallback)
+
+
+@page_action
+def save_by_url(request: HttpRequest) -> HttpResponse:
+    form = SaveForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, reverse("web:library"))
+    library = None
+    if form.cleaned_data["library"]:
+        library = visible_library(request, form.cleaned_data["library"])
+    try:
+        result = save_paper(
+            user=current_user(request),
+            url=form.cleaned_data["url"].strip(),
+            library=library,
+            tags=form.tag_names(),
+        )
+    except UnidentifiablePaper as error:
+        messages.error(request, str(error))
+        return back(request, reverse("web:library"))
+    enqueue_enrichment(result.paper.pk)
+    verb = "Saved" if result.created else "Already saved"
+    messages.success(request, f"{verb}: {result.paper.title or result.paper.url}")
+    return back(request, reverse("web:entry", args=[result.entry.pk]))

@@ -1,0 +1,215 @@
+"""Reading lists: every list the user can see, one list's ordered items, and their edits."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from readinglist.markdown import render as render_markdown
+from readinglist.models import Library, ReadingList, ReadingListItem
+from readinglist.querysets import attach_entry_details
+from readinglist.services.labs import publish_list, unpublish_list
+from readinglist.services.lists import (
+    create_list,
+    delete_list,
+    move_item,
+    remove_from_list,
+    update_list,
+)
+from readinglist.web.common import (
+    back,
+    current_user,
+    form_errors,
+    login_required,
+    page_action,
+    visible_library,
+)
+
+
+class ListForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea)
+
+
+class NewListForm(ListForm):
+    library = forms.IntegerField(min_value=1)
+
+
+class MoveForm(forms.Form):
+    item = forms.IntegerField(min_value=1)
+    before = forms.IntegerField(required=False, min_value=1)
+    after = forms.IntegerField(required=False, min_value=1)
+    to = forms.ChoiceField(required=False, choices=[("", ""), ("first", "first"), ("last", "last")])
+
+
+class RemoveForm(forms.Form):
+    item = forms.IntegerField(min_value=1)
+
+
+def _visible_list(request: HttpRequest, pk: int) -> ReadingList:
+    libraries = Library.objects.visible_to(current_user(request))
+    return get_object_or_404(
+        ReadingList.objects.filter(library__in=libraries).select_related("library", "library__lab"),
+        pk=pk,
+    )
+
+
+@login_required
+def lists_page(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    libraries = list(Library.objects.visible_to(user).order_by("kind", "name", "pk"))
+    lists = (
+        ReadingList.objects.filter(library__in=[lib.pk for lib in libraries])
+        .select_related("library")
+        .annotate(size=Count("items"))
+        .order_by("library__kind", "library__name", "name")
+    )
+    writable = set(Library.objects.editable_by(user).values_list("pk", flat=True))
+    return render(
+        request,
+        "web/lists.html",
+        {
+            "nav": "lists",
+            "lists": lists,
+            "libraries": [lib for lib in libraries if lib.pk in writable],
+        },
+    )
+
+
+@page_action
+def create(request: HttpRequest) -> HttpResponse:
+    form = NewListForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, reverse("web:lists"))
+    library = visible_library(request, form.cleaned_data["library"])
+    reading_list = create_list(
+        user=current_user(request),
+        library=library,
+        name=form.cleaned_data["name"],
+        description=form.cleaned_data["description"],
+    )
+    messages.success(request, f"Created “{reading_list.name}”.")
+    return redirect("web:list", pk=reading_list.pk)
+
+
+@login_required
+def list_page(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    items = list(
+        ReadingListItem.objects.filter(reading_list=reading_list)
+        .select_related("entry__paper", "entry__added_by")
+        .order_by("position", "id")
+    )
+    entries = [item.entry for item in items]
+    attach_entry_details(entries, user_id=current_user(request).pk)
+    public_url = ""
+    if reading_list.public_token:
+        public_url = request.build_absolute_uri(
+            reverse("public-list", args=[reading_list.public_token])
+        )
+    return render(
+        request,
+        "web/list.html",
+        {
+            "nav": "lists",
+            "reading_list": reading_list,
+            "description_html": render_markdown(reading_list.description),
+            "rows": [
+                (
+                    item,
+                    items[index - 1].pk if index > 0 else None,
+                    items[index + 1].pk if index + 1 < len(items) else None,
+                )
+                for index, item in enumerate(items)
+            ],
+            "public_url": public_url,
+            "form": ListForm(
+                initial={"name": reading_list.name, "description": reading_list.description}
+            ),
+        },
+    )
+
+
+@page_action
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    form = ListForm(request.POST)
+    if form.is_valid():
+        update_list(
+            user=current_user(request),
+            reading_list=reading_list,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, "List saved.")
+    else:
+        form_errors(request, form.errors)
+    return back(request, reverse("web:list", args=[pk]))
+
+
+@page_action
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    delete_list(user=current_user(request), reading_list=reading_list)
+    messages.success(request, f"Deleted “{reading_list.name}”. Its papers stay in the library.")
+    return redirect("web:lists")
+
+
+def _item(reading_list: ReadingList, pk: int | None) -> ReadingListItem | None:
+    if pk is None:
+        return None
+    return get_object_or_404(ReadingListItem, pk=pk, reading_list=reading_list)
+
+
+@page_action
+def move(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, reverse("web:list", args=[pk]))
+    data = form.cleaned_data
+    item = _item(reading_list, data["item"])
+    assert item is not None
+    to: Literal["first", "last"] | None = data["to"] or None
+    move_item(
+        user=current_user(request),
+        item=item,
+        before=_item(reading_list, data["before"]),
+        after=_item(reading_list, data["after"]),
+        to=to,
+    )
+    return back(request, reverse("web:list", args=[pk]))
+
+
+@page_action
+def remove(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    form = RemoveForm(request.POST)
+    if form.is_valid():
+        item = _item(reading_list, form.cleaned_data["item"])
+        assert item is not None
+        remove_from_list(user=current_user(request), item=item)
+        messages.success(request, "Removed from the list.")
+    else:
+        form_errors(request, form.errors)
+    return back(request, reverse("web:list", args=[pk]))
+
+
+@page_action
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    if request.POST.get("public") == "1":
+        publish_list(user=current_user(request), reading_list=reading_list)
+        messages.success(request, "The list has a public link now.")
+    else:
+        unpublish_list(user=current_user(request), reading_list=reading_list)
+        messages.success(request, "The public link no longer works.")
+    return back(request, reverse("web:list", args=[pk]))
