@@ -295,6 +295,9 @@ class Entry(LibraryObject):
     )
     added_at = models.DateTimeField(default=timezone.now)
     tags = models.ManyToManyField(Tag, through="EntryTag", related_name="entries")
+    # A copy of the paper's search vector, kept equal by PostgreSQL triggers (migration 0004),
+    # so a search within one library reads one GIN index instead of every paper's vector.
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 

@@ -7,6 +7,8 @@ embedded default) has no tsvector, so every word must appear somewhere, case-ins
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, TextField, Value
@@ -17,6 +19,7 @@ from readinglist.models import Note, Paper
 from readinglist.querysets import EntryQuerySet
 
 SEARCH_CONFIG = "english"
+MAX_NOTE_MATCHES = 1000
 NOTES_WEIGHT = 0.1
 
 
@@ -34,21 +37,27 @@ def refresh_search_vector(paper_id: int) -> None:
         Paper.objects.filter(pk=paper_id).update(search_vector=paper_search_vector())
 
 
-def search_entries(entries: EntryQuerySet, text: str) -> EntryQuerySet:
-    """Entries matching `text`, best first."""
+def search_entries(
+    entries: EntryQuerySet, text: str, *, library_ids: Sequence[int]
+) -> EntryQuerySet:
+    """Entries matching `text`, best first. `entries` must lie within `library_ids`, which
+    bound the notes searched."""
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        # Two index-friendly subqueries instead of one OR over a join: the papers' GIN index
-        # answers the first, and notes are few per library.
-        papers = Paper.objects.filter(search_vector=query).values("pk")
-        noted = (
+        # Both lookups are "in these libraries AND matching" on a (library_id, tsvector) GIN
+        # index (migration 0004), so neither visits other libraries' rows. Entry.search_vector
+        # is a trigger-maintained copy of its paper's.
+        noted = list(
             Note.objects.annotate(document=SearchVector("body", config=SEARCH_CONFIG))
-            .filter(document=query)
-            .values("entry_id")
+            .filter(library_id__in=library_ids, document=query)
+            .values_list("entry_id", flat=True)[:MAX_NOTE_MATCHES]
         )
+        matching = Q(search_vector=query)
+        if noted:
+            matching |= Q(pk__in=noted)
         return (
-            entries.filter(Q(paper_id__in=papers) | Q(pk__in=noted))
-            .annotate(rank=Coalesce(SearchRank(F("paper__search_vector"), query), Value(0.0)))
+            entries.filter(matching)
+            .annotate(rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0)))
             .order_by("-rank", "-added_at", "-id")
         )
     for word in text.split():

@@ -77,8 +77,10 @@ class EntryViewSet(
         serializer = EntryFilterSerializer(data=self.request.query_params)
         serializer.is_valid(raise_exception=True)
         filters = serializer.validated_data
+        libraries: list[int] | None = None
         if "library" in filters:
-            queryset = queryset.in_library(visible_library(self.request, filters["library"]).pk)
+            libraries = [visible_library(self.request, filters["library"]).pk]
+            queryset = queryset.in_library(libraries[0])
         if "tag" in filters:
             queryset = queryset.tagged(filters["tag"])
         if "status" in filters:
@@ -90,7 +92,10 @@ class EntryViewSet(
         if "added_before" in filters:
             queryset = queryset.filter(added_at__lt=filters["added_before"])
         if "q" in filters and filters["q"].strip():
-            queryset = search_entries(queryset, filters["q"].strip())
+            if libraries is None:
+                user = request_user(self.request)
+                libraries = list(Library.objects.visible_to(user).values_list("pk", flat=True))
+            queryset = search_entries(queryset, filters["q"].strip(), library_ids=libraries)
         return queryset
 
     @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})
