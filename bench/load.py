@@ -204,6 +204,7 @@ def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
         "DJANGO_SECRET_KEY": uuid.uuid4().hex * 2,
         "DJANGO_SSL_REDIRECT": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://127.0.0.1",
         "API_THROTTLE_SAVE": "off",
         "API_THROTTLE_LOOKUP": "off",
         "LOG_LEVEL": "WARNING",

@@ -230,8 +230,7 @@ class IssuedInvitation:
 
 
 def invitation_url(token: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}/invitations/{token}"
+    return f"{settings.SITE_URL}/invitations/{token}/"
 
 
 def create_invitation(
