@@ -7,6 +7,7 @@ embedded default) has no tsvector, so every word must appear somewhere, case-ins
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -19,6 +20,7 @@ from readinglist.models import Note, Paper
 from readinglist.querysets import EntryQuerySet
 
 SEARCH_CONFIG = "english"
+SEARCHED_FIELDS = frozenset({"title", "authors", "abstract"})
 MAX_NOTE_MATCHES = 1000
 NOTES_WEIGHT = 0.1
 
@@ -28,6 +30,22 @@ def paper_search_vector() -> CombinedExpression:
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector(Cast("authors", TextField()), weight="B", config=SEARCH_CONFIG)
         + SearchVector("abstract", weight="C", config=SEARCH_CONFIG)
+    )
+
+
+def search_vector_of(
+    *, title: str, authors: Sequence[str], abstract: str
+) -> CombinedExpression | None:
+    """The vector `paper_search_vector()` would compute, from values about to be written, so
+    one UPDATE can set both (PostgreSQL only; None elsewhere). Authors are rendered the way
+    PostgreSQL prints a jsonb array, so both spellings tokenise alike."""
+    if connection.vendor != "postgresql":
+        return None
+    authors_text = json.dumps(list(authors), ensure_ascii=False)
+    return (
+        SearchVector(Value(title), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(Value(authors_text), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(Value(abstract), weight="C", config=SEARCH_CONFIG)
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -17,7 +16,8 @@ from api.serializers.core import EntrySerializer, SaveSerializer
 from api.throttling import SaveThrottle
 from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.metadata import PageMetadata
-from readinglist.models import Entry, ReadingState
+from readinglist.models import Entry
+from readinglist.querysets import attach_entry_details
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import UnidentifiablePaper
 
@@ -53,7 +53,8 @@ def perform_save(request: Request) -> Response:
         except UnidentifiablePaper as error:
             return Response({"url": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
     enqueue_enrichment(result.paper.pk)
-    entry = entry_for_response(result.entry.pk, user_id=user.pk)
+    entry = result.entry
+    attach_entry_details([entry], user_id=user.pk)
     body = {"created": result.created, **EntrySerializer(entry).data}
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return with_version(Response(body, status=code), entry.library)
@@ -61,14 +62,6 @@ def perform_save(request: Request) -> Response:
 
 def entry_for_response(entry_id: int, *, user_id: int) -> Entry:
     """One entry with everything `EntrySerializer` shows, in a fixed number of queries."""
-    return (
-        Entry.objects.select_related("paper", "library")
-        .prefetch_related(
-            "tags",
-            "paper__identifiers",
-            Prefetch(
-                "states", queryset=ReadingState.objects.filter(user_id=user_id), to_attr="my_states"
-            ),
-        )
-        .get(pk=entry_id)
-    )
+    entry = Entry.objects.select_related("paper", "library").get(pk=entry_id)
+    attach_entry_details([entry], user_id=user_id)
+    return entry

@@ -67,17 +67,25 @@ def save_paper(
     """
     with transaction.atomic():
         target = library or personal_library(user)
-        require_writable(user=user, library_id=target.pk)
+        if target.owner_id != user.pk:  # one's own library needs no membership lookup
+            require_writable(user=user, library_id=target.pk)
         found = identifiers_for(url=url, metadata=metadata)
         paper, paper_created = resolve_paper(found=found)
         apply_metadata(paper=paper, found=found, metadata=metadata)
 
         target = begin_library_write(library_id=target.pk)
-        entry, created = Entry.objects.get_or_create(
-            library=target,
-            paper=paper,
-            defaults={"added_by": user, "version": target.version},
-        )
+        if paper_created:  # a paper made in this transaction is in no library yet
+            entry = Entry.objects.create(
+                library=target, paper=paper, added_by=user, version=target.version
+            )
+            created = True
+        else:
+            entry, created = Entry.objects.get_or_create(
+                library=target,
+                paper=paper,
+                defaults={"added_by": user, "version": target.version},
+            )
+            entry.paper, entry.library = paper, target
         if not created:
             entry.version = target.version
             entry.save(update_fields=["version", "updated_at"])

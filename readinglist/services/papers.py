@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from readinglist import identifiers as ids
 from readinglist.metadata import PageMetadata, Source, merge_into
 from readinglist.models import Paper, PaperIdentifier
-from readinglist.search import refresh_search_vector
+from readinglist.search import SEARCHED_FIELDS, search_vector_of
 
 # How a scheme named in page metadata is spelled so `identify` recognises the bare value.
 _METADATA_PREFIX = {
@@ -146,6 +148,14 @@ def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetada
         paper.field_sources["pdf_url"] = Source.DOCUMENT.value
         update_fields += ["pdf_url", "field_sources"]
     if update_fields:
-        paper.save(update_fields=[*dict.fromkeys(update_fields), "updated_at"])
-        refresh_search_vector(paper.pk)
+        changes: dict[str, Any] = {name: getattr(paper, name) for name in update_fields}
+        paper.updated_at = changes["updated_at"] = timezone.now()
+        if SEARCHED_FIELDS & changes.keys():
+            vector = search_vector_of(
+                title=paper.title, authors=paper.authors, abstract=paper.abstract
+            )
+            if vector is not None:
+                changes["search_vector"] = vector
+        # One UPDATE for the fields and the search vector (save() and a refresh would be two).
+        Paper.objects.filter(pk=paper.pk).update(**changes)
     return bool(update_fields)

@@ -1,0 +1,70 @@
+"""Search: entry vectors track their paper's (PostgreSQL triggers), scoped to the libraries."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from readinglist.metadata import PageMetadata, Source
+from readinglist.models import Entry, Paper, User
+from readinglist.search import paper_search_vector, search_entries, search_vector_of
+from readinglist.services.accounts import personal_library
+from readinglist.services.annotations import create_note
+from readinglist.services.entries import save_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def found(user: User, text: str) -> set[int]:
+    library = personal_library(user)
+    entries = search_entries(Entry.objects.in_library(library.pk), text, library_ids=[library.pk])
+    return set(entries.values_list("pk", flat=True))
+
+
+def test_better_metadata_later_is_searchable_at_once(alice: User) -> None:
+    url = "https://example.org/paper/1"
+    entry = save_paper(user=alice, url=url).entry
+    assert found(alice, "hyperbolic") == set()
+    save_paper(
+        user=alice,
+        url=url,
+        metadata=PageMetadata(title="Hyperbolic embeddings", source=Source.CITATION),
+    )
+    assert found(alice, "hyperbolic") == {entry.pk}
+
+
+def test_search_stays_in_its_library_notes_included(alice: User, bob: User) -> None:
+    metadata = PageMetadata(title="Sparse attention", source=Source.CITATION)
+    mine = save_paper(user=alice, url="arXiv:2001.00001", metadata=metadata).entry
+    theirs = save_paper(user=bob, url="arXiv:2001.00001", metadata=metadata).entry
+    create_note(user=bob, entry=theirs, body="contrastive objective")
+    assert mine.paper_id == theirs.paper_id
+    assert found(alice, "sparse") == {mine.pk}
+    assert found(alice, "contrastive") == set()
+    assert found(bob, "contrastive") == {theirs.pk}
+
+
+def test_vector_from_values_equals_the_column_expression(alice: User, postgres_only: None) -> None:
+    fields = {
+        "title": "Über “quoted” \\ backslashes",
+        "authors": ["Zoë O'Brien", 'Ann "AJ" Lee', "李华"],
+        "abstract": "Tabs\tand\nnewlines.",
+    }
+    paper = Paper.objects.create(url="https://example.org/v", **fields)
+    Paper.objects.filter(pk=paper.pk).update(search_vector=paper_search_vector())
+    from_columns = Paper.objects.get(pk=paper.pk).search_vector
+    vector = search_vector_of(**fields)
+    assert vector is not None
+    Paper.objects.filter(pk=paper.pk).update(search_vector=vector)
+    assert Paper.objects.get(pk=paper.pk).search_vector == from_columns
+
+
+def test_bulk_inserted_entries_get_their_papers_vector(alice: User, postgres_only: None) -> None:
+    paper = Paper.objects.create(url="https://example.org/b", title="Tensor sketching")
+    Paper.objects.filter(pk=paper.pk).update(search_vector=paper_search_vector())
+    library = personal_library(alice)
+    Entry.objects.bulk_create([Entry(library=library, paper=paper, version=1)])
+    assert found(alice, "sketching") == set(Entry.objects.values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM readinglist_entry WHERE search_vector IS NULL")
+        assert cursor.fetchone() == (0,)
