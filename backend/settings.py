@@ -94,11 +94,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Before allauth, so its templates (allauth/layouts/base.html) put allauth's pages in
+    # the app's layout.
+    "readinglist",
     "allauth",
     "allauth.account",
     "allauth.headless",
     "allauth.usersessions",
-    "readinglist",
     "api",
 ]
 

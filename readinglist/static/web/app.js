@@ -36,9 +36,11 @@ document.addEventListener("DOMContentLoaded", () => {
         const form = document.getElementById(list.dataset.sortable);
         const rect = item.getBoundingClientRect();
         const below = event.clientY > rect.top + rect.height / 2;
-        form.elements.item.value = dragged.dataset.item;
-        form.elements.after.value = below ? item.dataset.item : "";
-        form.elements.before.value = below ? "" : item.dataset.item;
+        // namedItem: `elements.item` is the collection's own item() method, not the input.
+        const field = (name) => form.elements.namedItem(name);
+        field("item").value = dragged.dataset.item;
+        field("after").value = below ? item.dataset.item : "";
+        field("before").value = below ? "" : item.dataset.item;
         form.submit();
       });
     }
