@@ -13,8 +13,7 @@ from rest_framework.views import APIView
 from api.common import request_user
 from api.serializers.core import MAX_INPUT_LENGTH, LookupRequestSerializer
 from api.throttling import LookupThrottle
-from readinglist.lookup import LookupResult, lookup
-from readinglist.models import Entry
+from readinglist.lookup import LookupEntry, LookupResult, lookup
 
 LookupResultSchema = inline_serializer(
     name="LookupResult",
@@ -31,19 +30,17 @@ LookupResponse = inline_serializer(
 )
 
 
-def _entry_summary(entry: Entry, user_id: int) -> dict[str, Any]:
-    lab = entry.library.lab
-    states = getattr(entry, "my_states", [])
+def _entry_summary(entry: LookupEntry, user_id: int) -> dict[str, Any]:
     return {
-        "id": entry.pk,
+        "id": entry.id,
         "library": entry.library_id,
-        "library_name": entry.library.name,
-        "kind": entry.library.kind,
-        "lab": {"id": lab.pk, "name": lab.name} if lab else None,
-        "tags": sorted((tag.name for tag in entry.tags.all()), key=str.casefold),
-        "status": states[0].status if states else None,
-        "read_count": getattr(entry, "read_count", 0),
-        "reading_count": getattr(entry, "reading_count", 0),
+        "library_name": entry.library_name,
+        "kind": entry.library_kind,
+        "lab": {"id": entry.lab.id, "name": entry.lab.name} if entry.lab else None,
+        "tags": entry.tags,
+        "status": entry.status,
+        "read_count": entry.read_count,
+        "reading_count": entry.reading_count,
         "added_by": entry.added_by_id,
         "added_by_me": entry.added_by_id == user_id,
     }
