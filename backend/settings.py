@@ -154,6 +154,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a generous timeout turns lock contention into waiting, not errors.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+else:
+    # PostgreSQL's default random_page_cost (4) models spinning disks; with SSDs or a cached
+    # working set it makes the planner filter a whole library row by row instead of using
+    # the search GIN index (measured: 19 ms against 3.5 ms). Empty keeps the server's value.
+    _RANDOM_PAGE_COST = env_str("DB_RANDOM_PAGE_COST", "1.1")
+    if _RANDOM_PAGE_COST:
+        try:
+            float(_RANDOM_PAGE_COST)
+        except ValueError:
+            raise ImproperlyConfigured("DB_RANDOM_PAGE_COST must be a number") from None
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c random_page_cost={_RANDOM_PAGE_COST}"
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "readinglist.User"

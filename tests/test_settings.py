@@ -34,6 +34,15 @@ def test_defaults_need_no_configuration() -> None:
         ({"DB_CONN_MAX_AGE": "soon"}, "DB_CONN_MAX_AGE must be an integer"),
         ({"DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a valid database URL"),
         ({"ACCOUNT_EMAIL_VERIFICATION": "sometimes"}, "ACCOUNT_EMAIL_VERIFICATION must be"),
+        ({"SITE_URL": "papers.example.org"}, "SITE_URL must be an absolute http(s) URL"),
+        (
+            {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "SITE_URL": "http://a.org"},
+            "SITE_URL must use https",
+        ),
+        (
+            {"DATABASE_URL": "postgres://u@h/db", "DB_RANDOM_PAGE_COST": "cheap"},
+            "DB_RANDOM_PAGE_COST must be a number",
+        ),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env: dict[str, str], message: str) -> None:

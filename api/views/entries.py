@@ -47,7 +47,11 @@ class EntryViewSet(
     def get_queryset(self) -> EntryQuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Entry.objects.none()
-        return Entry.objects.visible_to(request_user(self.request)).select_related("paper")
+        return (
+            Entry.objects.visible_to(request_user(self.request))
+            .select_related("paper")
+            .without_search_vectors()
+        )
 
     def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         page = super().paginate_queryset(queryset)

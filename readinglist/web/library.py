@@ -96,7 +96,11 @@ def library_page(request: HttpRequest) -> HttpResponse:
         library = visible_library(request, wanted["library"])  # 404 for someone else's
     library = library or next(lib for lib in libraries if lib.kind == Library.Kind.PERSONAL)
 
-    entries = Entry.objects.in_library(library.pk).select_related("paper", "added_by")
+    entries = (
+        Entry.objects.in_library(library.pk)
+        .select_related("paper", "added_by")
+        .without_search_vectors()
+    )
     if wanted["tag"]:
         entries = entries.tagged(wanted["tag"])
     if wanted["status"]:

@@ -68,3 +68,10 @@ def test_bulk_inserted_entries_get_their_papers_vector(alice: User, postgres_onl
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM readinglist_entry WHERE search_vector IS NULL")
         assert cursor.fetchone() == (0,)
+
+
+def test_connections_plan_for_cached_data(postgres_only: None) -> None:
+    # The search GIN index is only chosen over a per-library filter with SSD-like costs.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)
