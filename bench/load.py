@@ -143,6 +143,31 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
     return library.pk, secret
 
 
+def load_libraries(*, quick: bool) -> tuple[int, str, int, str]:
+    from readinglist.models import User
+    from readinglist.services.entries import save_paper
+
+    started = time.perf_counter()
+    small_lib, token = load_library("bench10k@example.org", 10_000, prefix=2010)
+    big_size = 10_000 if quick else 100_000
+    big_lib, big_token = load_library("bench100k@example.org", big_size, prefix=2011)
+    big_owner = User.objects.get(email="bench100k@example.org")
+    for n in range(10):  # the 10 changes a device catches up on
+        save_paper(user=big_owner, url=f"https://example.org/bench/catchup/{n}", tags=["new"])
+    print(f"loaded 10k + {big_size // 1000}k entries in {time.perf_counter() - started:.0f} s")
+    return small_lib, token, big_lib, big_token
+
+
+def reuse_library(email: str) -> tuple[int, str]:
+    from readinglist.models import User
+    from readinglist.services.accounts import personal_library
+    from readinglist.services.tokens import create_api_token
+
+    user = User.objects.get(email=email)
+    _, secret = create_api_token(user=user, name=f"bench {uuid.uuid4().hex[:6]}")
+    return personal_library(user).pk, secret
+
+
 @dataclass
 class Scenario:
     name: str
@@ -304,26 +329,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--load-only", action="store_true", help="load data, keep the database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on the database --load-only kept"
+    )
+    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     args = parser.parse_args()
     seconds, runs = (2.0, 1) if args.quick else (args.seconds, args.runs)
     admin_url = os.environ.get("DATABASE_URL", "")
     database_url = bench_database_url()
-    recreate_database(admin_url)
+    if not args.reuse:
+        recreate_database(admin_url)
     process = None
     try:
         setup_django(database_url)
-        started = time.perf_counter()
-        small_lib, token = load_library("bench10k@example.org", 10_000, prefix=2010)
-        big_size = 10_000 if args.quick else 100_000
-        big_lib, big_token = load_library("bench100k@example.org", big_size, prefix=2011)
-        from readinglist.models import Library, User
-        from readinglist.services.entries import save_paper
+        from readinglist.models import Library
 
-        big_owner = User.objects.get(email="bench100k@example.org")
-        for n in range(10):  # the 10 changes a device catches up on
-            save_paper(user=big_owner, url=f"https://example.org/bench/catchup/{n}", tags=["new"])
+        if args.reuse:
+            small_lib, token = reuse_library("bench10k@example.org")
+            big_lib, big_token = reuse_library("bench100k@example.org")
+        else:
+            small_lib, token, big_lib, big_token = load_libraries(quick=args.quick)
         version = Library.objects.get(pk=big_lib).version - 9
-        print(f"loaded 10k + {big_size // 1000}k entries in {time.perf_counter() - started:.0f} s")
         if args.load_only:
             print(f"kept database {BENCH_DB}")
             return
@@ -331,6 +357,8 @@ def main() -> None:
         process = start_gunicorn(database_url, port)
         rows = []
         for scenario in scenarios(small_lib, big_lib, version):
+            if args.only not in scenario.name:
+                continue
             owner = "bench100k@example.org" if scenario.as_big_owner else "bench10k@example.org"
             queries = queries_per_request(scenario, owner)
             for concurrency in (1, 8):
@@ -358,7 +386,7 @@ def main() -> None:
         if process is not None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
-        if not args.load_only:
+        if not (args.load_only or args.reuse):
             from django.db import connections
 
             connections.close_all()
