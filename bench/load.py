@@ -256,8 +256,8 @@ def start_gunicorn(database_url: str, port: int) -> subprocess.Popen[bytes]:
 
 def drive(
     port: int, token: str, scenario: Scenario, concurrency: int, seconds: float, cap: int
-) -> tuple[float, float, float, int]:
-    """Bounded closed-loop load: returns (req/s, p50 ms, p99 ms, errors)."""
+) -> tuple[float, float, float, int, float]:
+    """Bounded closed-loop load: returns (req/s, p50 ms, p99 ms, errors, generator cores)."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -290,17 +290,19 @@ def drive(
                     errors += 1
         conn.close()
 
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - began
+    # The generator shares the machine's cores with gunicorn and PostgreSQL: report its cost.
+    generator_cores = (time.process_time() - cpu_began) / wall
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return len(latencies) / wall, p50, p99, errors
+    return len(latencies) / wall, p50, p99, errors, generator_cores
 
 
 def queries_per_request(scenario: Scenario, email: str) -> int:
@@ -371,17 +373,22 @@ def main() -> None:
                 p50 = statistics.median(r[1] for r in results)
                 p99 = statistics.median(r[2] for r in results)
                 errors = sum(r[3] for r in results)
-                rows.append((scenario.name, concurrency, rps, p50, p99, queries, errors))
+                cores = statistics.median(r[4] for r in results)
+                rows.append((scenario.name, concurrency, rps, p50, p99, queries, errors, cores))
                 print(
                     f"{scenario.name:<24} c={concurrency}  {rps:8.1f} req/s  p50 {p50:7.1f} ms"
-                    f"  p99 {p99:7.1f} ms  {queries:3d} queries  {errors} errors",
+                    f"  p99 {p99:7.1f} ms  {queries:3d} queries  {errors} errors"
+                    f"  generator {cores:.2f} cores",
                     flush=True,
                 )
         print()
-        print("| scenario | c | req/s | p50 ms | p99 ms | queries/req | errors |")
-        print("|---|---|---|---|---|---|---|")
-        for name, c, rps, p50, p99, queries, errors in rows:
-            print(f"| {name} | {c} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {queries} | {errors} |")
+        print("| scenario | c | req/s | p50 ms | p99 ms | queries/req | errors | generator CPU |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, c, rps, p50, p99, queries, errors, cores in rows:
+            print(
+                f"| {name} | {c} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {queries} | {errors}"
+                f" | {cores:.2f} cores |"
+            )
     finally:
         if process is not None:
             process.send_signal(signal.SIGTERM)
