@@ -31,7 +31,7 @@ from readinglist.models import (
 from readinglist.services.annotations import create_note, delete_note, update_note
 from readinglist.services.discussion import create_comment, delete_comment
 from readinglist.services.entries import delete_entry, update_entry
-from readinglist.services.journal_club import schedule_session
+from readinglist.services.journal_club import cancel_session, mark_discussed, schedule_session
 from readinglist.services.lists import add_to_list
 from readinglist.web.common import (
     back,
@@ -346,6 +346,29 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
     messages.success(request, "Journal club session scheduled.")
     return back(request, _entry_url(entry) + "#journal-club")
+
+
+def _visible_session(request: HttpRequest, pk: int) -> JournalClubSession:
+    entries = Entry.objects.visible_to(current_user(request))
+    return get_object_or_404(
+        JournalClubSession.objects.filter(entry__in=entries).select_related("library"), pk=pk
+    )
+
+
+@page_action
+def session_discussed(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _visible_session(request, pk)
+    mark_discussed(user=current_user(request), session=session)
+    messages.success(request, "Marked as discussed.")
+    return back(request, reverse("web:entry", args=[session.entry_id]) + "#journal-club")
+
+
+@page_action
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _visible_session(request, pk)
+    cancel_session(user=current_user(request), session=session)
+    messages.success(request, "Session cancelled.")
+    return back(request, reverse("web:entry", args=[session.entry_id]) + "#journal-club")
 
 
 @page_action

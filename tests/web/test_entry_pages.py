@@ -255,3 +255,29 @@ def test_stored_markup_is_inert_on_the_entry_page(
     html = client.get(f"/entries/{entry.pk}/").content.decode()
     assert html.count(XSS_ESCAPED) >= 5
     assert_inert(html)
+
+
+def test_journal_club_session_discussed_and_cancelled(
+    client: Client, alice: User, bob: User, charlie: User, lab: Lab, saved: SaveFn
+) -> None:
+    from readinglist.models import Activity, Tombstone
+    from readinglist.services.journal_club import schedule_session
+
+    entry = saved(alice, 1, library=lab.library)
+    when = timezone.now() + timedelta(days=2)
+    first = schedule_session(user=alice, entry=entry, starts_at=when)
+    second = schedule_session(user=alice, entry=entry, starts_at=when + timedelta(days=7))
+    # Outsiders get 404 and change nothing.
+    client.force_login(charlie)
+    assert client.post(f"/sessions/{first.pk}/discussed").status_code == 404
+    assert client.post(f"/sessions/{second.pk}/cancel").status_code == 404
+    first.refresh_from_db()
+    assert first.discussed_at is None
+    client.force_login(bob)
+    client.post(f"/sessions/{first.pk}/discussed")
+    first.refresh_from_db()
+    assert first.discussed_at is not None
+    assert Activity.objects.filter(lab=lab, verb="discussed", actor=bob).exists()
+    client.post(f"/sessions/{second.pk}/cancel")
+    assert not JournalClubSession.objects.filter(pk=second.pk).exists()
+    assert Tombstone.objects.filter(key=second.key).exists()
