@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -13,6 +14,7 @@ from readinglist.models import Entry, Lab, Library, Membership, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.labs import add_member
 from readinglist.services.tokens import MAX_TOKENS_PER_USER, create_api_token
+from tests.factories import UserFactory
 from tests.web.conftest import XSS, XSS_ESCAPED, SaveFn, assert_inert
 
 pytestmark = pytest.mark.django_db
@@ -417,3 +419,34 @@ def test_imported_titles_are_escaped_in_messages(client: Client, alice: User) ->
     assert "1 skipped" in html
     assert XSS_ESCAPED in html
     assert_inert(html)
+
+
+def test_signed_in_devices_page_lists_this_session_in_the_app_layout(client: Client) -> None:
+    user = UserFactory(email="devices@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    response = client.post(
+        "/accounts/login/",
+        {"login": user.email, "password": "correct horse battery staple"},
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Chromium/156.0",
+    )
+    assert response.status_code == 302
+    page = client.get("/accounts/sessions/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'class="skip-link"' in html  # rendered inside web/base.html
+    assert "Chromium" in html or "Linux" in html  # this browser's session is listed
+
+
+def test_extension_sign_in_shows_up_as_a_device(client: Client) -> None:
+    from allauth.usersessions.models import UserSession
+
+    user = UserFactory(email="extension@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    response = client.post(
+        "/_allauth/app/v1/auth/login",
+        {"email": user.email, "password": "correct horse battery staple"},
+        content_type="application/json",
+        HTTP_USER_AGENT="Mozilla/5.0 Firefox/140.0 reading-list-extension",
+    )
+    assert response.status_code == 200
+    assert UserSession.objects.filter(user=user, user_agent__contains="Firefox").exists()
