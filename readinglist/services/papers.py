@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -59,7 +59,9 @@ def resolve_paper(*, found: ids.Identifiers) -> tuple[Paper, bool]:
     """The one Paper these identifiers name, created if none does; `(paper, created)`.
 
     Safe under concurrency: two transactions creating the same paper race on the unique
-    (scheme, value) index; the loser rolls back its savepoint and finds the winner's row.
+    (scheme, value) index. The loser's insert of a contested key does nothing (it waits for
+    the winner's commit), so it sees that it claimed fewer keys than it asked for, removes
+    its own new paper and finds the winner's.
     """
     keys = found.lookup_keys()
     if not keys:
@@ -69,17 +71,34 @@ def resolve_paper(*, found: ids.Identifiers) -> tuple[Paper, bool]:
         if paper is not None:
             _attach_missing_identifiers(paper, found)
             return paper, False
-        try:
-            with transaction.atomic():
-                paper = Paper.objects.create(url=_primary_url(found))
-                _attach_missing_identifiers(paper, found)
-                # A concurrent creator committed one of our keys first: start over.
-                if PaperIdentifier.objects.filter(paper=paper).count() != len(keys):
-                    raise IntegrityError("identifier claimed by a concurrent save")
+        paper = Paper.objects.create(url=_primary_url(found))
+        if _claim_identifiers(paper, found) == len(keys):
             return paper, True
-        except IntegrityError:
-            continue
+        PaperIdentifier.objects.filter(paper=paper).delete()
+        Paper.objects.filter(pk=paper.pk).delete()
     raise RuntimeError("paper identity kept changing under concurrent saves")
+
+
+def _claim_identifiers(paper: Paper, found: ids.Identifiers) -> int:
+    """Insert the paper's identifiers, skipping any another paper holds; how many it got.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite) where
+    bulk_create would need a second query to count what it inserted.
+    """
+    display = _display_values(found)
+    rows = [
+        (paper.pk, scheme.value, value, display.get(scheme.value, value))
+        for scheme, value in found.lookup_keys()
+    ]
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    table = PaperIdentifier._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (paper_id, scheme, value, display) VALUES {values}"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            [part for row in rows for part in row],
+        )
+        return len(cursor.fetchall())
 
 
 def _existing_paper(keys: list[tuple[ids.Scheme, str]]) -> Paper | None:

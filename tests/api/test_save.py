@@ -161,12 +161,12 @@ def test_save_query_count_is_pinned(
 ) -> None:
     alice_client.post("/api/v1/save", {"url": "arXiv:1706.03762"})  # creates the personal library
     # New paper with three new tags, counted as they run:
-    # 1 personal library (its owner needs no writable check), 1 identifier lookup, 5 create
-    # paper (savepoint, insert, identifiers, count, release), 1 metadata + search vector
-    # update, 2 lock + bump library, 1 entry insert (a new paper is in no library yet),
+    # 1 personal library (its owner needs no writable check), 1 identifier lookup, 2 create
+    # paper (insert, identifiers claimed in one INSERT ... RETURNING), 1 metadata + search
+    # vector update, 2 lock + bump library, 1 entry insert (a new paper is in no library yet),
     # 3 tags (select, insert, entry links), 1 outer savepoint + 1 release, 3 response
     # (tags + identifiers + my state).
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(16):
         alice_client.post(
             "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
         )

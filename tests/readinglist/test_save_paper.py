@@ -252,3 +252,26 @@ def test_tags_match_case_insensitively_beyond_ascii(alice: User) -> None:
     result = save_paper(user=alice, url="arXiv:1810.04805", tags=["über", "ā"])
     assert {t.name for t in result.entry.tags.all()} == {"Ā", "Über"}
     assert Tag.objects.count() == 2
+
+
+def test_a_lost_identifier_race_leaves_no_orphan_paper(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.services import papers
+
+    winner = save_paper(user=alice, url="https://arxiv.org/abs/2106.09608").paper
+    real_lookup = papers._existing_paper
+    calls = []
+
+    def blind_once(keys: object) -> Paper | None:
+        # The first look happens "before the other transaction committed": it sees nothing.
+        calls.append(keys)
+        return None if len(calls) == 1 else real_lookup(keys)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(papers, "_existing_paper", blind_once)
+    before = Paper.objects.count()
+    result = save_paper(user=alice, url="arXiv:2106.09608")
+    assert result.paper == winner
+    assert not result.paper_created
+    assert Paper.objects.count() == before
+    assert len(calls) == 2
