@@ -86,7 +86,7 @@ def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
     Django's prefetch_related builds a manager and a queryset per row; on a page of 100 that
     cost more than the queries themselves (profiled), so the rows are attached by hand.
     """
-    from readinglist.models import EntryTag, PaperIdentifier, ReadingState
+    from readinglist.models import EntryTag, ReadingState
 
     if not entries:
         return
@@ -96,15 +96,23 @@ def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
         "entry_id", "tag__name"
     ):
         tag_names[entry_id].append(name)
-    identifiers: dict[int, dict[str, str]] = {entry.paper_id: {} for entry in entries}
-    for paper_id, scheme, value, display in PaperIdentifier.objects.filter(
-        paper_id__in=list(identifiers)
-    ).values_list("paper_id", "scheme", "value", "display"):
-        identifiers[paper_id][scheme] = display or value
+    attach_paper_identifiers(entries)
     states: dict[int, list[ReadingState]] = {entry_id: [] for entry_id in entry_ids}
     for state in ReadingState.objects.filter(entry_id__in=entry_ids, user_id=user_id):
         states[state.entry_id].append(state)
     for entry in entries:
         entry.tag_names = sorted(tag_names[entry.pk], key=str.casefold)  # type: ignore[attr-defined]
-        entry.paper.identifier_map = identifiers[entry.paper_id]  # type: ignore[attr-defined]
         entry.my_states = states[entry.pk]  # type: ignore[attr-defined]
+
+
+def attach_paper_identifiers(entries: list[Entry]) -> None:
+    """Each entry's paper gets `identifier_map` ({scheme: shown value}) in one query."""
+    from readinglist.models import PaperIdentifier
+
+    identifiers: dict[int, dict[str, str]] = {entry.paper_id: {} for entry in entries}
+    for paper_id, scheme, value, display in PaperIdentifier.objects.filter(
+        paper_id__in=list(identifiers)
+    ).values_list("paper_id", "scheme", "value", "display"):
+        identifiers[paper_id][scheme] = display or value
+    for entry in entries:
+        entry.paper.identifier_map = identifiers[entry.paper_id]  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from api.throttling import SaveThrottle
 from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry
-from readinglist.querysets import attach_entry_details
+from readinglist.querysets import attach_entry_details, attach_paper_identifiers
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import UnidentifiablePaper
 
@@ -54,7 +54,13 @@ def perform_save(request: Request) -> Response:
             return Response({"url": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
     enqueue_enrichment(result.paper.pk)
     entry = result.entry
-    attach_entry_details([entry], user_id=user.pk)
+    if result.created:
+        # A new entry holds exactly what this save gave it: only identifiers need reading.
+        entry.tag_names = sorted({tag.name for tag in result.tags}, key=str.casefold)  # type: ignore[attr-defined]
+        entry.my_states = [result.state] if result.state else []  # type: ignore[attr-defined]
+        attach_paper_identifiers([entry])
+    else:
+        attach_entry_details([entry], user_id=user.pk)
     body = {"created": result.created, **EntrySerializer(entry).data}
     code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return with_version(Response(body, status=code), entry.library)

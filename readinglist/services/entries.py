@@ -47,6 +47,8 @@ class SaveResult:
     paper: Paper
     created: bool
     paper_created: bool
+    tags: tuple[Tag, ...] = ()  # the tags this save attached
+    state: ReadingState | None = None  # the user's state, if this save set it
 
 
 def save_paper(
@@ -93,15 +95,23 @@ def save_paper(
             Activity.objects.create(
                 lab_id=target.lab_id, actor=user, verb=Activity.Verb.SAVED, entry=entry
             )
-        add_tags(entry=entry, names=tags)
+        attached = add_tags(entry=entry, names=tags)
         body = note.strip()
         if body and not Note.objects.filter(entry=entry, author=user, body=body).exists():
             Note.objects.create(
                 library=target, entry=entry, author=user, body=body, version=target.version
             )
+        state = None
         if status is not None:
-            set_reading_status(entry=entry, user=user, status=status)
-    return SaveResult(entry=entry, paper=paper, created=created, paper_created=paper_created)
+            state = set_reading_status(entry=entry, user=user, status=status)
+    return SaveResult(
+        entry=entry,
+        paper=paper,
+        created=created,
+        paper_created=paper_created,
+        tags=tuple(attached),
+        state=state,
+    )
 
 
 def tags_by_folded_name(*, library_id: int) -> dict[str, Tag]:
