@@ -71,8 +71,13 @@ class EntryQuerySet(models.QuerySet["Entry"]):
 
     def with_status(self, user: User, status: str) -> EntryQuerySet:
         """Entries in `user`'s own reading status; "unread" includes entries never touched."""
+        from readinglist.models import ReadingState
+
         if status == "unread":
-            return self.exclude(states__user=user, states__status__in=["reading", "read"])
+            # One subquery on the user's own states: an exclude() across the relation would
+            # also drop entries that someone else in the lab has read.
+            started = ReadingState.objects.filter(user=user, status__in=["reading", "read"])
+            return self.exclude(pk__in=started.values("entry_id"))
         return self.filter(states__user=user, states__status=status)
 
     def in_reading_list(self, list_id: int) -> EntryQuerySet:

@@ -149,6 +149,9 @@ def _paper(data: dict[str, Any]) -> Paper:
     if created:
         for name in PAPER_FIELDS:
             setattr(paper, name, data.get(name) or ([] if name == "authors" else ""))
+        for name in ("url", "pdf_url"):  # a backup is untrusted input: links must be web links
+            if not str(getattr(paper, name)).lower().startswith(("https://", "http://")):
+                setattr(paper, name, "")
         paper.arxiv_version = data.get("arxiv_version")
         paper.field_sources = dict(data.get("field_sources") or {})
         paper.save()

@@ -7,7 +7,7 @@ through the lab's secret calendar URL, any calendar app the lab subscribes).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,9 +35,17 @@ def _check_presenter(presenter: User | None, library: Library) -> None:
         raise ValidationError({"presenter": "The presenter must be a member of the lab."})
 
 
+# Sessions are recorded a while back and planned a while ahead; far-off dates are typos (and
+# a date near year 9999 would overflow the calendar feed's end time).
+SESSION_WINDOW = timedelta(days=5 * 366)
+
+
 def _check_time(starts_at: datetime) -> None:
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "Give a time zone (e.g. 2025-01-31T15:00:00Z)."})
+    now = timezone.now()
+    if not now - SESSION_WINDOW <= starts_at <= now + SESSION_WINDOW:
+        raise ValidationError({"starts_at": "Choose a time within five years of today."})
 
 
 def schedule_session(

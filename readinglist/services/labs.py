@@ -335,13 +335,14 @@ def accept_invitation(*, user: User, token: str) -> Acceptance:
     return Acceptance(membership=membership, joined=True)
 
 
-def decline_invitation(*, user: User, token: str) -> None:
+def decline_invitation(*, user: User, token: str) -> Invitation:
     """An email invitation is closed for good; a link one is simply left unused."""
     with transaction.atomic():
         invitation = _usable_invitation(token, user)
         if invitation.email:
             invitation.declined_at = timezone.now()
             invitation.save(update_fields=["declined_at"])
+    return invitation
 
 
 # Feeds

@@ -29,7 +29,14 @@ from readinglist.services.accounts import personal_library
 from readinglist.services.entries import require_writable
 from readinglist.services.imports import ImportReport, import_records
 from readinglist.services.tokens import TokenLimitReached, create_api_token, revoke_api_token
-from readinglist.web.common import back, current_user, form_errors, login_required, page_action
+from readinglist.web.common import (
+    back,
+    current_user,
+    form_errors,
+    id_field,
+    login_required,
+    page_action,
+)
 
 MAX_NAME_LENGTH = User._meta.get_field("name").max_length or 150
 TOKEN_NAME_LENGTH = ApiToken._meta.get_field("name").max_length or 100
@@ -164,7 +171,7 @@ class ImportForm(forms.Form):
         required=False,
         choices=[("", "Detect from the file"), *((f.value, FORMAT_LABELS[f]) for f in Format)],
     )
-    library = forms.IntegerField(min_value=1)
+    library = id_field()
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

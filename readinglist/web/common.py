@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Concatenate
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -55,6 +56,31 @@ def error_text(error: Exception) -> str:
     return str(error) or "That did not work."
 
 
+# Database ids are 64-bit: a larger number in a form is invalid input, not a 500.
+MAX_ID = 2**63 - 1
+
+
+def id_field(*, required: bool = True) -> forms.IntegerField:
+    return forms.IntegerField(required=required, min_value=1, max_value=MAX_ID)
+
+
+def ids_from(values: list[str]) -> list[int]:
+    """The ASCII-decimal, in-range ids among `values` (a select-many form field)."""
+    return [
+        int(value)
+        for value in values
+        if value.isascii() and value.isdecimal() and 0 < int(value) <= MAX_ID
+    ]
+
+
+def same_site_referer(request: HttpRequest) -> str:
+    referer = request.META.get("HTTP_REFERER", "")
+    allowed = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if allowed else ""
+
+
 REFUSALS = (ValidationError, PermissionError, StaleObject, ObjectGone, IntegrityError)
 
 
@@ -71,7 +97,8 @@ def page_action[**P](
             return view(request, *args, **kwargs)
         except REFUSALS as error:
             messages.error(request, error_text(error))
-            return back(request, "/")
+            # Back to the page the form was on, so the message shows where it belongs.
+            return back(request, same_site_referer(request) or "/")
 
     return login_required(require_POST(handler))
 

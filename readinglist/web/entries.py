@@ -26,7 +26,6 @@ from readinglist.models import (
     PaperIdentifier,
     ReadingList,
     ReadingState,
-    User,
 )
 from readinglist.services.annotations import create_note, delete_note, update_note
 from readinglist.services.discussion import create_comment, delete_comment
@@ -34,9 +33,11 @@ from readinglist.services.entries import delete_entry, update_entry
 from readinglist.services.journal_club import cancel_session, mark_discussed, schedule_session
 from readinglist.services.lists import add_to_list
 from readinglist.web.common import (
+    MAX_ID,
     back,
     current_user,
     form_errors,
+    id_field,
     login_required,
     page_action,
     visible_entry,
@@ -103,35 +104,34 @@ class TagsForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(max_length=100_000, strip=True)
-    version = forms.IntegerField(required=False, min_value=0)
+    version = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
 
 
 class ListForm(forms.Form):
-    reading_list = forms.IntegerField(min_value=1)
+    reading_list = id_field()
 
 
 class CommentForm(forms.Form):
     body = forms.CharField(max_length=20_000, strip=True)
-    parent = forms.IntegerField(required=False, min_value=1)
+    parent = id_field(required=False)
 
 
 class SessionForm(forms.Form):
     starts_at = forms.DateTimeField(
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
     )
-    presenter = forms.IntegerField(required=False, min_value=1)
+    presenter = id_field(required=False)
     location = forms.CharField(required=False, max_length=200)
 
 
-def _lab_members(entry: Entry) -> list[User]:
+def _lab_memberships(entry: Entry) -> list[Membership]:
     if entry.library.lab_id is None:
         return []
-    return [
-        membership.user
-        for membership in Membership.objects.filter(lab_id=entry.library.lab_id)
+    return list(
+        Membership.objects.filter(lab_id=entry.library.lab_id)
         .select_related("user")
         .order_by("user__name", "user__email")
-    ]
+    )
 
 
 @login_required
@@ -156,7 +156,9 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     in_lab = entry.library.lab_id is not None
-    members = _lab_members(entry)
+    memberships = _lab_memberships(entry)
+    members = [membership.user for membership in memberships]
+    my_role = next((m.role for m in memberships if m.user_id == user.pk), None)
     my_state = next((s for s in entry.states.all() if s.user_id == user.pk), None)
     states_by_user = {state.user_id: state for state in entry.states.all()}
     comments: list[Comment] = []
@@ -189,7 +191,13 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         "in_lab": in_lab,
         "comments": [(c, _comment_html(c)) for c in comments],
         "sessions": sessions,
-        "entry_lists": [item.reading_list for item in entry.list_items.all()],
+        "entry_lists": sorted(
+            (item.reading_list for item in entry.list_items.all()),
+            key=lambda reading_list: reading_list.name.casefold(),
+        ),
+        # Which forms to show; the services decide again what is allowed.
+        "can_discuss": my_role is not None and my_role != Membership.Role.VIEWER,
+        "can_moderate": my_role in (Membership.Role.OWNER, Membership.Role.ADMIN),
         "all_lists": ReadingList.objects.filter(library_id=entry.library_id).order_by("name"),
         "default_session_time": (timezone.localtime() + timedelta(days=7))
         .replace(hour=15, minute=0, second=0, microsecond=0)
@@ -336,7 +344,11 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
         starts_at = timezone.make_aware(starts_at)
     presenter = None
     if form.cleaned_data["presenter"]:
-        presenter = get_object_or_404(User, pk=form.cleaned_data["presenter"])
+        members = {m.user_id: m.user for m in _lab_memberships(entry)}
+        presenter = members.get(form.cleaned_data["presenter"])
+        if presenter is None:
+            messages.error(request, "The presenter must be a member of the lab.")
+            return back(request, _entry_url(entry) + "#journal-club")
     schedule_session(
         user=current_user(request),
         entry=entry,

@@ -513,6 +513,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 @page_action
 @_invitation_errors
 def decline_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    lab_services.decline_invitation(user=current_user(request), token=token)
-    messages.success(request, "Invitation declined.")
+    invitation = lab_services.decline_invitation(user=current_user(request), token=token)
+    # A link invitation may be meant for several people: declining only leaves it unused.
+    if invitation.email:
+        messages.success(request, "Invitation declined.")
+    else:
+        messages.info(request, "You did not join. The link stays valid for others.")
     return redirect("web:labs")

@@ -24,6 +24,8 @@ from readinglist.web.common import (
     back,
     current_user,
     form_errors,
+    id_field,
+    ids_from,
     login_required,
     page_action,
     visible_library,
@@ -39,13 +41,13 @@ SORTS = {
 
 
 class FilterForm(forms.Form):
-    library = forms.IntegerField(required=False, min_value=1)
+    library = id_field(required=False)
     q = forms.CharField(required=False, max_length=200, label="Search")
     tag = forms.CharField(required=False, max_length=100)
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), *ReadingState.Status.choices]
     )
-    list = forms.IntegerField(required=False, min_value=1)
+    list = id_field(required=False)
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -61,13 +63,13 @@ class FilterForm(forms.Form):
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BulkAction.choices)
     tag = forms.CharField(required=False, max_length=100)
-    to_list = forms.IntegerField(required=False, min_value=1)
+    to_list = id_field(required=False)
 
 
 class SaveForm(forms.Form):
     url = forms.CharField(max_length=2000, label="Paper URL, DOI or arXiv id")
     tags = forms.CharField(required=False, max_length=500, help_text="Comma-separated")
-    library = forms.IntegerField(required=False, min_value=1)
+    library = id_field(required=False)
 
     def tag_names(self) -> list[str]:
         return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
@@ -154,7 +156,7 @@ def bulk_action(request: HttpRequest, library_id: int) -> HttpResponse:
     count = apply_bulk(
         user=current_user(request),
         library=library,
-        entry_ids=[int(v) for v in request.POST.getlist("entry") if v.isdigit() and len(v) < 19],
+        entry_ids=ids_from(request.POST.getlist("entry")),
         action=BulkAction(data["action"]),
         tag=data["tag"],
         reading_list=reading_list,

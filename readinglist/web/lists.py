@@ -26,6 +26,7 @@ from readinglist.web.common import (
     back,
     current_user,
     form_errors,
+    id_field,
     login_required,
     page_action,
     visible_library,
@@ -38,18 +39,18 @@ class ListForm(forms.Form):
 
 
 class NewListForm(ListForm):
-    library = forms.IntegerField(min_value=1)
+    library = id_field()
 
 
 class MoveForm(forms.Form):
-    item = forms.IntegerField(min_value=1)
-    before = forms.IntegerField(required=False, min_value=1)
-    after = forms.IntegerField(required=False, min_value=1)
+    item = id_field()
+    before = id_field(required=False)
+    after = id_field(required=False)
     to = forms.ChoiceField(required=False, choices=[("", ""), ("first", "first"), ("last", "last")])
 
 
 class RemoveForm(forms.Form):
-    item = forms.IntegerField(min_value=1)
+    item = id_field()
 
 
 def _visible_list(request: HttpRequest, pk: int) -> ReadingList:
