@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from readinglist.models import Library, User
@@ -32,4 +33,21 @@ def create_user(*, email: str, password: str | None, name: str = "") -> User:
     with transaction.atomic():
         user = User.objects.create_user(email=email, password=password, name=name)
         personal_library(user)
+    return user
+
+
+MAX_NAME_LENGTH = User._meta.get_field("name").max_length or 150
+
+
+def update_profile(*, user: User, name: str) -> User:
+    """Set the display name: surrounding whitespace dropped, at most 150 characters, may be
+    empty (the email is shown instead)."""
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError({"name": f"A name has at most {MAX_NAME_LENGTH} characters."})
+    if any(ord(c) < 32 for c in name):
+        raise ValidationError({"name": "A name cannot contain control characters."})
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(name=name)
+    user.name = name
     return user

@@ -1,10 +1,7 @@
 """Settings pages: profile, API tokens, connected sessions, export and import.
 
-Two small writes live here rather than in `readinglist/services/` because this module's owner
-may not change the services package: `update_profile` (the display name) and
-`queue_import_job` (the background path of a large import, the same as the API's). Both follow
-the services' rules: keyword-only, typed, validated, inside `transaction.atomic`, and they
-check permissions before they write. They can move to a service module unchanged.
+`queue_import_job` (the background path of a large import) lives here beside the API's
+equivalent because import jobs belong to the `api` app (`api.models.ImportJob`).
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from api.views.io import BACKGROUND_THRESHOLD, run_import_job
 from readinglist.io.formats import PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
 from readinglist.models import Library, User
-from readinglist.services.accounts import personal_library
+from readinglist.services.accounts import MAX_NAME_LENGTH, personal_library, update_profile
 from readinglist.services.entries import require_writable
 from readinglist.services.imports import ImportReport, import_records
 from readinglist.services.tokens import TokenLimitReached, create_api_token, revoke_api_token
@@ -38,7 +35,6 @@ from readinglist.web.common import (
     page_action,
 )
 
-MAX_NAME_LENGTH = User._meta.get_field("name").max_length or 150
 TOKEN_NAME_LENGTH = ApiToken._meta.get_field("name").max_length or 100
 # How many of a bad file's errors, or of an import's skipped records, a message lists.
 SHOWN_PROBLEMS = 5
@@ -52,20 +48,6 @@ FORMAT_LABELS = {
 
 
 # --- writes (see the module docstring for why they are here) ---------------------------------
-
-
-def update_profile(*, user: User, name: str) -> User:
-    """Set the display name: surrounding whitespace dropped, at most 150 characters, may be
-    empty (the email is shown instead)."""
-    name = name.strip()
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError({"name": f"A name has at most {MAX_NAME_LENGTH} characters."})
-    if any(ord(c) < 32 for c in name):
-        raise ValidationError({"name": "A name cannot contain control characters."})
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(name=name)
-    user.name = name
-    return user
 
 
 def queue_import_job(*, user: User, library: Library, format: Format, text: str, total: int) -> int:
