@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from readinglist.querysets import EntryQuerySet, LibraryQuerySet, PaperQuerySet
+from readinglist.querysets import EntryQuerySet, LabQuerySet, LibraryQuerySet, PaperQuerySet
 
 MAX_TITLE_LENGTH = 2000
 MAX_TAG_LENGTH = 100
@@ -132,6 +132,8 @@ class Lab(models.Model):
     # The secret in the lab's calendar (.ics) and digest (Atom) URLs; null = feeds are off.
     feed_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     members = models.ManyToManyField(User, through="Membership", related_name="labs")
+
+    objects = LabQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 
 if TYPE_CHECKING:
     from readinglist.identifiers import Identifiers
-    from readinglist.models import Entry, Library, Paper, User  # noqa: F401 - quoted below
+    from readinglist.models import Entry, Lab, Library, Paper, User  # noqa: F401 - quoted below
 
 # Roles that may add and change entries in a lab library.
 EDITOR_ROLES = ("owner", "admin", "member")
@@ -30,6 +30,25 @@ class LibraryQuerySet(models.QuerySet["Library"]):
 
     def personal(self) -> LibraryQuerySet:
         return self.filter(kind="personal")
+
+
+class LabQuerySet(models.QuerySet["Lab"]):
+    def of_member(self, user: User) -> LabQuerySet:
+        """The user's labs, each annotated with their `role` and the lab's `member_count`."""
+        from readinglist.models import Membership
+
+        member_count = (
+            Membership.objects.filter(lab=OuterRef("pk"))
+            .order_by()
+            .values("lab")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return (
+            self.filter(memberships__user=user)
+            .annotate(role=F("memberships__role"), member_count=Subquery(member_count))
+            .select_related("library")
+        )
 
 
 class PaperQuerySet(models.QuerySet["Paper"]):

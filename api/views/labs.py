@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -90,29 +90,13 @@ def lab_errors() -> Iterator[None]:
             raise NotFound("No such member.") from None
 
 
-def labs_of(user: User) -> QuerySet[Lab]:
-    """The user's labs, each with their role and member count."""
-    member_count = (
-        Membership.objects.filter(lab=OuterRef("pk"))
-        .order_by()
-        .values("lab")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return (
-        Lab.objects.filter(memberships__user=user)
-        .annotate(role=F("memberships__role"), member_count=Subquery(member_count))
-        .select_related("library")
-    )
-
-
 def member_lab(request: Request, lab_id: object) -> Lab:
     """A lab the user is in, or 404: outsiders never learn a lab exists."""
-    return object_or_404(labs_of(request_user(request)), lab_id)
+    return object_or_404(Lab.objects.of_member(request_user(request)), lab_id)
 
 
 def role_in(lab: Lab) -> Role:
-    return Role(getattr(lab, "role"))  # noqa: B009 - annotated by labs_of
+    return Role(getattr(lab, "role"))  # noqa: B009 - annotated by of_member
 
 
 def require(lab: Lab, at_least: Role) -> None:
@@ -144,7 +128,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     def get_queryset(self) -> QuerySet[Lab]:
         if getattr(self, "swagger_fake_view", False):
             return Lab.objects.none()
-        return labs_of(request_user(self.request)).order_by("name", "id")
+        return Lab.objects.of_member(request_user(self.request)).order_by("name", "id")
 
     def get_object(self) -> Lab:
         return member_lab(self.request, self.kwargs["pk"])

@@ -15,7 +15,7 @@ from typing import Concatenate
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -65,29 +65,13 @@ INVITE_ROLES = [(r.value, r.label) for r in (Role.MEMBER, Role.VIEWER, Role.ADMI
 # Reads
 
 
-def labs_of(user: User) -> QuerySet[Lab]:
-    """The user's labs with their own role (`my_role`) and `member_count`, in one query."""
-    member_count = (
-        Membership.objects.filter(lab=OuterRef("pk"))
-        .order_by()
-        .values("lab")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return (
-        Lab.objects.filter(memberships__user=user)
-        .annotate(my_role=F("memberships__role"), member_count=Subquery(member_count))
-        .select_related("library")
-    )
-
-
 def member_lab(request: HttpRequest, pk: int) -> Lab:
     """A lab the signed-in user is in, or 404: outsiders never learn a lab exists."""
-    return get_object_or_404(labs_of(current_user(request)), pk=pk)
+    return get_object_or_404(Lab.objects.of_member(current_user(request)), pk=pk)
 
 
 def my_role(lab: Lab) -> Role:
-    return Role(getattr(lab, "my_role"))  # noqa: B009 - annotated by labs_of
+    return Role(getattr(lab, "role"))  # noqa: B009 - annotated by of_member
 
 
 def at_least(role: Role, floor: Role) -> bool:
@@ -172,7 +156,7 @@ class FeedsForm(forms.Form):
 
 @login_required
 def labs_page(request: HttpRequest) -> HttpResponse:
-    labs = labs_of(current_user(request)).order_by("name", "id")
+    labs = Lab.objects.of_member(current_user(request)).order_by("name", "id")
     return render(
         request,
         "web/labs/index.html",
