@@ -6,10 +6,12 @@ them answer 404 for another person's object, never 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
+
+from readinglist import sql
 
 if TYPE_CHECKING:
     from readinglist.identifiers import Identifiers
@@ -103,21 +105,6 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.filter(list_items__reading_list_id=list_id)
 
 
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-    return rows
-
-
-def _in_ids(column: str, ids: list[int]) -> tuple[str, list[Any]]:
-    """`column` is one of `ids`: one array parameter on PostgreSQL (a query text psycopg can
-    cache), a placeholder per id elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [ids]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
 def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
     """Load what an entry listing shows (tag names, paper identifiers, the user's own state)
     for a page of entries in three flat queries.
@@ -132,8 +119,8 @@ def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
         return
     entry_ids = [entry.pk for entry in entries]
     tag_names: dict[int, list[str]] = {entry_id: [] for entry_id in entry_ids}
-    condition, params = _in_ids("et.entry_id", entry_ids)
-    for entry_id, name in _rows(
+    condition, params = sql.in_ids("et.entry_id", entry_ids)
+    for entry_id, name in sql.rows(
         f"SELECT et.entry_id, t.name FROM {EntryTag._meta.db_table} et"
         f" JOIN {Tag._meta.db_table} t ON t.id = et.tag_id WHERE {condition}",
         params,
@@ -154,8 +141,8 @@ def attach_paper_identifiers(entries: list[Entry]) -> None:
     from readinglist.models import PaperIdentifier
 
     identifiers: dict[int, dict[str, str]] = {entry.paper_id: {} for entry in entries}
-    condition, params = _in_ids("paper_id", list(identifiers))
-    for paper_id, scheme, value, display in _rows(
+    condition, params = sql.in_ids("paper_id", list(identifiers))
+    for paper_id, scheme, value, display in sql.rows(
         f"SELECT paper_id, scheme, value, display FROM {PaperIdentifier._meta.db_table}"
         f" WHERE {condition}",
         params,

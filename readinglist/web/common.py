@@ -73,12 +73,15 @@ def ids_from(values: list[str]) -> list[int]:
     ]
 
 
+def _on_this_site(request: HttpRequest, url: str) -> bool:
+    return url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
 def same_site_referer(request: HttpRequest) -> str:
     referer = request.META.get("HTTP_REFERER", "")
-    allowed = url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return referer if allowed else ""
+    return referer if _on_this_site(request, referer) else ""
 
 
 REFUSALS = (ValidationError, PermissionError, StaleObject, ObjectGone, IntegrityError)
@@ -113,8 +116,6 @@ def form_errors(request: HttpRequest, errors: dict[str, Any]) -> None:
 def back(request: HttpRequest, fallback: str) -> HttpResponse:
     """Return to the page the form was on (`next`), staying on this site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not _on_this_site(request, target):
         target = fallback
     return HttpResponseRedirect(target)

@@ -1,0 +1,27 @@
+"""Hand-written SQL for hot reads, portable between PostgreSQL and SQLite.
+
+Used where building querysets costs more CPU than the database spends answering (measured in
+`readinglist/lookup.py` and `attach_entry_details`). Table names come from the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+
+def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+    return found
+
+
+def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL (a query text psycopg can
+    cache), a placeholder per id elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
