@@ -8,16 +8,17 @@ embedded default) has no tsvector, so every word must appear somewhere, case-ins
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Cast, Coalesce
 
 from readinglist.models import Note, Paper
-from readinglist.querysets import EntryQuerySet
+from readinglist.querysets import EntryQuerySet, in_libraries
 
 SEARCH_CONFIG = "english"
 SEARCHED_FIELDS = frozenset({"title", "authors", "abstract"})
@@ -55,26 +56,47 @@ def refresh_search_vector(paper_id: int) -> None:
         Paper.objects.filter(pk=paper_id).update(search_vector=paper_search_vector())
 
 
+@contextmanager
+def index_matched_search() -> Iterator[None]:
+    """Run the enclosed search queries with the text index finding the rows.
+
+    PostgreSQL prices testing a tsvector against a query at one operator (it costs about a
+    microsecond for an abstract's vector), so for a word in half a library it prefers walking
+    the library's btree and testing every entry over the `(library_id, search_vector)` GIN:
+    measured on 10,000 entries, 13.6 ms against 4.1 ms for the count, 20 against 17 ms for a
+    ranked page. For a rare word both plans are fast.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_indexscan = off")
+        yield
+
+
 def search_entries(
     entries: EntryQuerySet, text: str, *, library_ids: Sequence[int]
 ) -> EntryQuerySet:
     """Entries matching `text`, best first. `entries` must lie within `library_ids`, which
     bound the notes searched."""
+    if not library_ids:
+        return entries.none()
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         # Both lookups are "in these libraries AND matching" on a (library_id, tsvector) GIN
         # index (migration 0004), so neither visits other libraries' rows. Entry.search_vector
-        # is a trigger-maintained copy of its paper's.
+        # is a trigger-maintained copy of its paper's. The ids are typed bigint like the
+        # column (see `in_libraries`), or the index cannot use them.
         noted = list(
             Note.objects.annotate(document=SearchVector("body", config=SEARCH_CONFIG))
-            .filter(library_id__in=library_ids, document=query)
+            .filter(in_libraries(library_ids), document=query)
             .values_list("entry_id", flat=True)[:MAX_NOTE_MATCHES]
         )
         matching = Q(search_vector=query)
         if noted:
             matching |= Q(pk__in=noted)
         return (
-            entries.filter(matching)
+            entries.in_libraries(library_ids)
+            .filter(matching)
             .annotate(rank=Coalesce(SearchRank(F("search_vector"), query), Value(0.0)))
             .order_by("-rank", "-added_at", "-id")
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -14,7 +15,7 @@ from rest_framework.throttling import BaseThrottle
 
 from api.common import (
     NewestFirstPagination,
-    PagePagination,
+    RankedPagination,
     base_version_param,
     request_user,
     service_errors,
@@ -27,12 +28,13 @@ from api.serializers.core import (
     EntrySerializer,
     EntryUpdateSerializer,
     SaveSerializer,
+    entry_listing,
 )
 from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
 from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet, attach_entry_details
-from readinglist.search import search_entries
+from readinglist.search import index_matched_search, search_entries
 from readinglist.services.entries import delete_entry, update_entry
 
 
@@ -53,26 +55,32 @@ class EntryViewSet(
             .without_search_vectors()
         )
 
-    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
-        page = super().paginate_queryset(queryset)
-        if page is not None:
-            attach_entry_details(page, user_id=request_user(self.request).pk)
-        return page
+    def list(self, request: Request) -> Response:
+        entries = self.filter_queryset(self.get_queryset())
+        if isinstance(self.paginator, RankedPagination):
+            # Rank and page by id alone, then read the page's rows: joining every match to
+            # its paper before the sort cost more than the ranking itself.
+            with index_matched_search():
+                ids = self.paginate_queryset(entries.values_list("id", flat=True))
+            rows = Entry.objects.in_order(ids or [])
+        else:
+            rows = self.paginate_queryset(entries.listing_rows()) or []
+        return self.get_paginated_response(entry_listing(rows, user_id=request_user(request).pk))
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         entry = self.get_object()
         attach_entry_details([entry], user_id=request_user(request).pk)
         return Response(EntrySerializer(entry).data)
 
-    def get_throttles(self) -> list[BaseThrottle]:
+    def get_throttles(self) -> builtins.list[BaseThrottle]:
         return [SaveThrottle()] if self.action == "create" else super().get_throttles()
 
     @property
     def paginator(self) -> BasePagination | None:
         # Ranked search results have no time order for a cursor to follow.
         if not hasattr(self, "_paginator"):
-            searching = self.action == "list" and "q" in self.request.query_params
-            self._paginator = PagePagination() if searching else NewestFirstPagination()
+            searching = self.action == "list" and self.request.query_params.get("q", "").strip()
+            self._paginator = RankedPagination() if searching else NewestFirstPagination()
         return self._paginator
 
     def filter_queryset(self, queryset: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django import forms
@@ -15,7 +16,7 @@ from django.urls import reverse
 from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
 from readinglist.querysets import attach_entry_details
-from readinglist.search import search_entries
+from readinglist.search import index_matched_search, search_entries
 from readinglist.services.accounts import personal_library
 from readinglist.services.bulk import BulkAction, apply_bulk
 from readinglist.services.entries import save_paper
@@ -115,8 +116,9 @@ def library_page(request: HttpRequest) -> HttpResponse:
     if wanted["sort"] or not query:
         entries = entries.order_by(*SORTS[wanted["sort"] or "added"])
 
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    with index_matched_search() if query else nullcontext():
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
     attach_entry_details(rows, user_id=user.pk)
     params = request.GET.copy()
     params.pop("page", None)

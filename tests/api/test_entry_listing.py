@@ -1,0 +1,169 @@
+"""Entry listings and search pages: built from rows, paged by rank, one shape everywhere."""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from readinglist.metadata import PageMetadata, Source
+from readinglist.models import Entry, Lab, Paper, User
+from readinglist.search import index_matched_search, paper_search_vector, search_entries
+from readinglist.services.accounts import personal_library
+from readinglist.services.entries import save_paper, update_entry
+
+QueryCounter = Callable[[int], AbstractContextManager[object]]
+
+
+def save(user: User, n: int, title: str = "", **kwargs: Any) -> Entry:
+    metadata = PageMetadata(
+        title=title or f"Paper {n}",
+        authors=["Ada Lovelace", "Alan Turing"],
+        abstract=f"Abstract number {n}.",
+        published="2024-01-02",
+        venue="NeurIPS",
+        source=Source.CITATION,
+    )
+    return save_paper(user=user, url=f"arXiv:2401.{n:05d}", metadata=metadata, **kwargs).entry
+
+
+def results(client: APIClient, **params: object) -> dict[str, Any]:
+    response = client.get("/api/v1/entries/", params)
+    assert response.status_code == HTTPStatus.OK, response.content
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.django_db
+def test_listed_and_searched_entries_equal_the_retrieved_entry(
+    alice: User, bob: User, alice_client: APIClient, lab: Lab
+) -> None:
+    entry = save(alice, 1, title="Graph attention", library=lab.library, tags=["Zeta", "alpha"])
+    update_entry(user=alice, entry=entry, state={"status": "read", "rating": 4}, add=(), remove=())
+    update_entry(user=bob, entry=entry, state={"status": "reading"}, add=(), remove=())
+    untouched = save(alice, 2, title="Graph pooling", library=lab.library)
+
+    retrieved = alice_client.get(f"/api/v1/entries/{entry.pk}/").json()
+    listed = {e["id"]: e for e in results(alice_client, library=lab.library.pk)["results"]}
+    searched = {e["id"]: e for e in results(alice_client, q="graph")["results"]}
+
+    assert listed[entry.pk] == retrieved == searched[entry.pk]
+    assert retrieved["tags"] == ["alpha", "Zeta"]
+    assert retrieved["state"]["status"] == "read"  # alice's own, not bob's
+    assert retrieved["state"]["rating"] == 4
+    assert retrieved["paper"]["identifiers"] == {"arxiv": "2401.00001"}
+    assert retrieved["paper"]["authors"] == ["Ada Lovelace", "Alan Turing"]
+    assert listed[untouched.pk]["state"] is None
+    assert listed[untouched.pk]["tags"] == []
+
+
+@pytest.mark.django_db
+def test_search_pages_keep_the_count_and_never_repeat(alice: User, alice_client: APIClient) -> None:
+    matching = {save(alice, n, title=f"Diffusion study {n}").pk for n in range(1, 8)}
+    save(alice, 50, title="Something else")
+
+    pages = [results(alice_client, q="diffusion", page_size=3, page=n) for n in (1, 2, 3)]
+    beyond = alice_client.get("/api/v1/entries/", {"q": "diffusion", "page_size": 3, "page": 4})
+    one_page = results(alice_client, q="diffusion", page_size=10)
+
+    assert [page["count"] for page in pages] == [7, 7, 7]
+    found = [e["id"] for page in pages for e in page["results"]]
+    assert len(found) == 7
+    assert set(found) == matching
+    assert pages[0]["previous"] is None
+    assert pages[2]["next"] is None
+    assert "page=2" in pages[0]["next"]
+    assert beyond.status_code == HTTPStatus.NOT_FOUND
+    assert one_page["count"] == 7  # a short page: counted without a COUNT query
+    assert {e["id"] for e in one_page["results"]} == matching
+    assert results(alice_client, q="nothingmatches")["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_blank_search_is_a_clear_400(alice: User, alice_client: APIClient) -> None:
+    save(alice, 1)
+    response = alice_client.get("/api/v1/entries/", {"q": "  "})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "q" in response.json()
+
+
+@pytest.mark.django_db
+def test_search_query_count_does_not_grow_with_matches(
+    alice: User, alice_client: APIClient, django_assert_num_queries: QueryCounter
+) -> None:
+    def queries_for_search() -> int:
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            body = results(alice_client, q="transformer", page_size=2)
+        assert body["results"]
+        return len(captured.captured_queries)
+
+    for n in range(1, 4):
+        save(alice, n, title=f"Transformer {n}", tags=["a", "b"], status="read")
+    few = queries_for_search()
+    for n in range(4, 31):
+        save(alice, n, title=f"Transformer {n}", tags=["a", "b"], status="read")
+    assert queries_for_search() == few
+    # visible libraries, ranked ids, count, rows, tags, identifiers, states; PostgreSQL also
+    # reads matching notes first and sets the ranking's plan (begin, set, commit)
+    expected = 8 + 3 if connection.vendor == "postgresql" else 7 + 2
+    with django_assert_num_queries(expected):
+        results(alice_client, q="transformer", page_size=2)
+
+
+@pytest.mark.django_db
+def test_search_in_every_visible_library_at_once(
+    alice: User, bob: User, charlie: User, bob_client: APIClient, lab: Lab
+) -> None:
+    in_lab = save(alice, 1, title="Sparse attention", library=lab.library)
+    bobs_own = save(bob, 2, title="Sparse autoencoders")
+    save(charlie, 3, title="Sparse coding")
+    save(alice, 4, title="Sparse experts")  # alice's personal library: not bob's
+
+    found = {e["id"] for e in results(bob_client, q="sparse")["results"]}
+
+    assert found == {in_lab.pk, bobs_own.pk}
+
+
+def bulk_library(user: User, size: int, title: Callable[[int], str]) -> None:
+    """`size` entries in the user's library, fast (no services): for planner statistics."""
+    papers = Paper.objects.bulk_create(
+        [Paper(title=title(n), url=f"https://example.org/{user.pk}/{n}") for n in range(size)]
+    )
+    Paper.objects.filter(pk__in=[p.pk for p in papers]).update(search_vector=paper_search_vector())
+    library = personal_library(user)
+    Entry.objects.bulk_create([Entry(library=library, paper=p, version=1) for p in papers])
+
+
+@pytest.mark.django_db
+def test_search_uses_the_library_and_text_index_together(
+    alice: User, bob: User, postgres_only: None
+) -> None:
+    """btree_gin has no int8 = int4 operator: with an untyped library id PostgreSQL can only
+    use the text half of the `(library_id, search_vector)` index, and reads the matches of
+    every library (here bob's 10) to keep alice's 2."""
+    bulk_library(alice, 300, lambda n: "Quantum walks" if n < 2 else f"Other topic {n}")
+    bulk_library(bob, 300, lambda n: "Quantum error correction" if n < 10 else f"Else {n}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Entry._meta.db_table}")
+    library = personal_library(alice)
+    ids = search_entries(
+        Entry.objects.in_library(library.pk), "quantum", library_ids=[library.pk]
+    ).values_list("id", flat=True)
+
+    with index_matched_search(), connection.cursor() as cursor:
+        sql, params = ids.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+        found = list(ids)
+
+    on_search_index = plan.index(next(line for line in plan if "readinglist_entry_search" in line))
+    condition = plan[on_search_index + 1]
+    assert "Index Cond" in condition
+    assert "library_id" in condition
+    assert "search_vector" in condition
+    assert len(found) == 2
