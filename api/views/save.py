@@ -58,7 +58,8 @@ def perform_save(request: Request) -> Response:
         # A new entry holds exactly what this save gave it: only identifiers need reading.
         entry.tag_names = sorted({tag.name for tag in result.tags}, key=str.casefold)  # type: ignore[attr-defined]
         entry.my_states = [result.state] if result.state else []  # type: ignore[attr-defined]
-        attach_paper_identifiers([entry])
+        if not result.paper_created:  # a new paper carries the identifiers it claimed
+            attach_paper_identifiers([entry])
     else:
         attach_entry_details([entry], user_id=user.pk)
     body = {"created": result.created, **EntrySerializer(entry).data}

@@ -72,8 +72,9 @@ def save_paper(
         if target.owner_id != user.pk:  # one's own library needs no membership lookup
             require_writable(user=user, library_id=target.pk)
         found = identifiers_for(url=url, metadata=metadata)
-        paper, paper_created = resolve_paper(found=found)
-        apply_metadata(paper=paper, found=found, metadata=metadata)
+        paper, paper_created = resolve_paper(found=found, metadata=metadata)
+        if not paper_created:  # a new paper was inserted with the metadata merged
+            apply_metadata(paper=paper, found=found, metadata=metadata)
 
         target = begin_library_write(library_id=target.pk)
         if paper_created:  # a paper made in this transaction is in no library yet

@@ -55,8 +55,14 @@ def _display_values(found: ids.Identifiers) -> dict[str, str]:
     return display
 
 
-def resolve_paper(*, found: ids.Identifiers) -> tuple[Paper, bool]:
+def resolve_paper(
+    *, found: ids.Identifiers, metadata: PageMetadata | None = None
+) -> tuple[Paper, bool]:
     """The one Paper these identifiers name, created if none does; `(paper, created)`.
+
+    A new paper is inserted with `metadata` already merged (as `apply_metadata` would) and
+    carries `identifier_map`, the identifiers it claimed: a save needs no further write or
+    read for it. An existing paper is returned as found.
 
     Safe under concurrency: two transactions creating the same paper race on the unique
     (scheme, value) index. The loser's insert of a contested key does nothing (it waits for
@@ -71,16 +77,35 @@ def resolve_paper(*, found: ids.Identifiers) -> tuple[Paper, bool]:
         if paper is not None:
             _attach_missing_identifiers(paper, found)
             return paper, False
-        paper = Paper.objects.create(url=_primary_url(found))
-        if _claim_identifiers(paper, found) == len(keys):
+        paper = _insert_paper(found, metadata)
+        claimed = _claim_identifiers(paper, found)
+        if len(claimed) == len(keys):
+            paper.identifier_map = dict(claimed)  # type: ignore[attr-defined]
             return paper, True
         PaperIdentifier.objects.filter(paper=paper).delete()
         Paper.objects.filter(pk=paper.pk).delete()
     raise RuntimeError("paper identity kept changing under concurrent saves")
 
 
-def _claim_identifiers(paper: Paper, found: ids.Identifiers) -> int:
-    """Insert the paper's identifiers, skipping any another paper holds; how many it got.
+def _insert_paper(found: ids.Identifiers, metadata: PageMetadata | None) -> Paper:
+    paper = Paper(url=_primary_url(found))
+    changed = _merge_metadata(paper, found, metadata)
+    vector = (
+        search_vector_of(title=paper.title, authors=paper.authors, abstract=paper.abstract)
+        if SEARCHED_FIELDS & set(changed)
+        else None
+    )
+    if vector is not None:
+        paper.search_vector = vector
+    paper.save(force_insert=True)
+    if vector is not None:
+        del paper.search_vector  # the expression, not its value: read it back if asked
+    return paper
+
+
+def _claim_identifiers(paper: Paper, found: ids.Identifiers) -> list[tuple[str, str]]:
+    """Insert the paper's identifiers, skipping any another paper holds; the (scheme, shown
+    value) pairs it got.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite) where
     bulk_create would need a second query to count what it inserted.
@@ -95,10 +120,10 @@ def _claim_identifiers(paper: Paper, found: ids.Identifiers) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (paper_id, scheme, value, display) VALUES {values}"
-            " ON CONFLICT DO NOTHING RETURNING id",
+            " ON CONFLICT DO NOTHING RETURNING scheme, value, display",
             [part for row in rows for part in row],
         )
-        return len(cursor.fetchall())
+        return [(scheme, display or value) for scheme, value, display in cursor.fetchall()]
 
 
 def _existing_paper(keys: list[tuple[ids.Scheme, str]]) -> Paper | None:
@@ -146,8 +171,11 @@ def _primary_url(found: ids.Identifiers) -> str:
     return found.url or ""
 
 
-def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None) -> bool:
-    """Merge page metadata into the paper, keeping the best value per field; True if changed."""
+def _merge_metadata(
+    paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None
+) -> list[str]:
+    """Merge page metadata into the paper in memory, keeping the best value per field; the
+    names of the fields it changed."""
     update_fields: list[str] = []
     if metadata is not None:
         current = {name: getattr(paper, name) for name in ("title", "authors", "abstract")}
@@ -166,6 +194,13 @@ def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetada
         paper.pdf_url = f"https://arxiv.org/pdf/{found.arxiv.id}"
         paper.field_sources["pdf_url"] = Source.DOCUMENT.value
         update_fields += ["pdf_url", "field_sources"]
+    return update_fields
+
+
+def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None) -> bool:
+    """Merge page metadata into a stored paper, keeping the best value per field; True if
+    anything changed."""
+    update_fields = _merge_metadata(paper, found, metadata)
     if update_fields:
         changes: dict[str, Any] = {name: getattr(paper, name) for name in update_fields}
         paper.updated_at = changes["updated_at"] = timezone.now()
