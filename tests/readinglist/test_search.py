@@ -75,3 +75,18 @@ def test_connections_plan_for_cached_data(postgres_only: None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone() == ("1.1",)
+
+
+@pytest.mark.django_db
+def test_search_indexes_update_at_once(postgres_only: None) -> None:
+    """No GIN pending list: searches would scan it linearly until a VACUUM (migration 0005)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [["readinglist_entry_search", "readinglist_note_search"]],
+        )
+        options = dict(cursor.fetchall())
+    assert options == {
+        "readinglist_entry_search": ["fastupdate=off"],
+        "readinglist_note_search": ["fastupdate=off"],
+    }
