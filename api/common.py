@@ -35,6 +35,9 @@ class PagePagination(PageNumberPagination):
     max_page_size = 500
 
 
+MAX_OFFSET = 2**62  # beyond any table; larger offsets overflow the databases' integers
+
+
 class CountWhenFullPaginator(Paginator[Any]):
     """Reads the page first and counts only when it is full: a short page ends the list, so
     the total is the rows before it plus its own. Ranked search has to match and rank every
@@ -48,6 +51,8 @@ class CountWhenFullPaginator(Paginator[Any]):
         if wanted < 1:
             raise EmptyPage("That page number is less than 1")
         bottom = (wanted - 1) * self.per_page
+        if bottom + self.per_page > MAX_OFFSET:
+            raise EmptyPage("That page contains no results")
         rows = list(self.object_list[bottom : bottom + self.per_page])
         if not rows and wanted > 1:
             raise EmptyPage("That page contains no results")

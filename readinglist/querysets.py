@@ -54,7 +54,7 @@ def in_libraries(library_ids: Sequence[int]) -> Q:
     `(library_id, tsvector)` search indexes) has no cross-type operators, so with
     `library_id = 1` (an int4 literal) PostgreSQL cannot use those indexes for the library
     and reads every library's matches."""
-    condition = Q()
+    condition = Q(pk__in=[])  # no libraries: nothing
     for library_id in library_ids:
         condition |= Q(library_id=Cast(Value(library_id), BigIntegerField()))
     return condition
@@ -113,7 +113,7 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.in_libraries([library_id])
 
     def in_libraries(self, library_ids: Sequence[int]) -> EntryQuerySet:
-        return self.filter(in_libraries(library_ids)) if library_ids else self.none()
+        return self.filter(in_libraries(library_ids))
 
     def in_order(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """`listing_rows()` of these entries in the order of `ids` (a page found by id)."""

@@ -79,7 +79,8 @@ class EntryViewSet(
     def paginator(self) -> BasePagination | None:
         # Ranked search results have no time order for a cursor to follow.
         if not hasattr(self, "_paginator"):
-            searching = self.action == "list" and self.request.query_params.get("q", "").strip()
+            query = self.request.query_params.get("q", "").strip()
+            searching = self.action == "list" and bool(query)
             self._paginator = RankedPagination() if searching else NewestFirstPagination()
         return self._paginator
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from uuid import UUID
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Model
 
 from readinglist.models import Library, Tombstone, User
@@ -109,14 +109,16 @@ def begin_library_write(*, library_id: int, expected_version: int | None = None)
 
 
 def _lock_and_bump(library_id: int) -> Library:
-    """One `UPDATE … RETURNING` instead of `SELECT … FOR UPDATE` then `UPDATE`: the UPDATE
-    takes the same row lock, and every save runs this."""
+    """One `UPDATE … RETURNING` instead of `SELECT … FOR UPDATE` then `UPDATE`: every save
+    runs this. The UPDATE's row lock (FOR NO KEY UPDATE) blocks every other writer of the
+    library the same way; only foreign-key checks from inserts still pass, as they should."""
     columns = ", ".join(str(field.column) for field in Library._meta.concrete_fields)
     found = list(
         Library.objects.raw(
             f"UPDATE {Library._meta.db_table} SET version = version + 1"
             f" WHERE id = %s RETURNING {columns}",
             [library_id],
+            using=router.db_for_write(Library),  # raw() would pick the read database
         )
     )
     if not found:

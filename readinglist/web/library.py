@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -116,7 +115,18 @@ def library_page(request: HttpRequest) -> HttpResponse:
     if wanted["sort"] or not query:
         entries = entries.order_by(*SORTS[wanted["sort"] or "added"])
 
-    with index_matched_search() if query else nullcontext():
+    page: Page[Any]
+    if query:
+        # Rank and page by id inside the search plan, then read the page's rows and joins.
+        with index_matched_search():
+            page = Paginator(entries.values_list("id", flat=True), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+            ids = list(page.object_list)
+        page_rows = Entry.objects.filter(pk__in=ids).select_related("paper", "added_by")
+        found = {entry.pk: entry for entry in page_rows.without_search_vectors()}
+        rows = [found[entry_id] for entry_id in ids if entry_id in found]
+    else:
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
     attach_entry_details(rows, user_id=user.pk)

@@ -77,6 +77,10 @@ def test_search_pages_keep_the_count_and_never_repeat(alice: User, alice_client:
     assert pages[2]["next"] is None
     assert "page=2" in pages[0]["next"]
     assert beyond.status_code == HTTPStatus.NOT_FOUND
+    for page in ("99999999999999999999", "9223372036854775807", "0", "-1", "x", "last"):
+        response = alice_client.get("/api/v1/entries/", {"q": "diffusion", "page": page})
+        expected = HTTPStatus.OK if page == "last" else HTTPStatus.NOT_FOUND
+        assert response.status_code == expected, page
     assert one_page["count"] == 7  # a short page: counted without a COUNT query
     assert {e["id"] for e in one_page["results"]} == matching
     assert results(alice_client, q="nothingmatches")["count"] == 0
@@ -109,8 +113,9 @@ def test_search_query_count_does_not_grow_with_matches(
         save(alice, n, title=f"Transformer {n}", tags=["a", "b"], status="read")
     assert queries_for_search() == few
     # visible libraries, ranked ids, count, rows, tags, identifiers, states; PostgreSQL also
-    # reads matching notes first and sets the ranking's plan (begin, set, commit)
-    expected = 8 + 3 if connection.vendor == "postgresql" else 7 + 2
+    # reads matching notes first and sets the ranking's plan: savepoint, set, restore and
+    # release here inside the test's transaction (begin, set, commit in production)
+    expected = 8 + 4 if connection.vendor == "postgresql" else 7
     with django_assert_num_queries(expected):
         results(alice_client, q="transformer", page_size=2)
 
@@ -167,3 +172,27 @@ def test_search_uses_the_library_and_text_index_together(
     assert "library_id" in condition
     assert "search_vector" in condition
     assert len(found) == 2
+
+
+@pytest.mark.django_db
+def test_the_search_plan_setting_ends_with_the_search(alice: User, postgres_only: None) -> None:
+    """Inside an outer transaction the block is a savepoint, and releasing one keeps a local
+    setting: the block must put it back itself."""
+
+    def index_scans() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_indexscan")
+            setting: str = cursor.fetchone()[0]
+        return setting
+
+    assert connection.in_atomic_block  # the test's own transaction
+    with index_matched_search():
+        assert index_scans() == "off"
+    assert index_scans() == "on"
+
+
+@pytest.mark.django_db
+def test_no_libraries_match_nothing(alice: User) -> None:
+    save(alice, 1, title="Anything")
+    assert not Entry.objects.in_libraries([]).exists()
+    assert not search_entries(Entry.objects.all(), "anything", library_ids=[]).exists()
