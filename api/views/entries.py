@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
@@ -55,6 +55,17 @@ class EntryViewSet(
             .without_search_vectors()
         )
 
+    @extend_schema(
+        parameters=[
+            EntryFilterSerializer,
+            OpenApiParameter(
+                "page",
+                int,
+                description="With `q`: the page of ranked results (pages are numbered and "
+                "the answer carries `count`); without `q` the list is cursor-paged.",
+            ),
+        ]
+    )
     def list(self, request: Request) -> Response:
         entries = self.filter_queryset(self.get_queryset())
         if isinstance(self.paginator, RankedPagination):
