@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 from readinglist import identifiers as ids
@@ -89,12 +90,7 @@ def resolve_paper(
 
 def _insert_paper(found: ids.Identifiers, metadata: PageMetadata | None) -> Paper:
     paper = Paper(url=_primary_url(found))
-    changed = _merge_metadata(paper, found, metadata)
-    vector = (
-        search_vector_of(title=paper.title, authors=paper.authors, abstract=paper.abstract)
-        if SEARCHED_FIELDS & set(changed)
-        else None
-    )
+    vector = _vector_after(paper, _merge_metadata(paper, found, metadata))
     if vector is not None:
         paper.search_vector = vector
     paper.save(force_insert=True)
@@ -197,6 +193,13 @@ def _merge_metadata(
     return update_fields
 
 
+def _vector_after(paper: Paper, changed: list[str]) -> CombinedExpression | None:
+    """The paper's new search vector if a searched field changed (PostgreSQL only)."""
+    if not SEARCHED_FIELDS & set(changed):
+        return None
+    return search_vector_of(title=paper.title, authors=paper.authors, abstract=paper.abstract)
+
+
 def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None) -> bool:
     """Merge page metadata into a stored paper, keeping the best value per field; True if
     anything changed."""
@@ -204,12 +207,9 @@ def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetada
     if update_fields:
         changes: dict[str, Any] = {name: getattr(paper, name) for name in update_fields}
         paper.updated_at = changes["updated_at"] = timezone.now()
-        if SEARCHED_FIELDS & changes.keys():
-            vector = search_vector_of(
-                title=paper.title, authors=paper.authors, abstract=paper.abstract
-            )
-            if vector is not None:
-                changes["search_vector"] = vector
+        vector = _vector_after(paper, update_fields)
+        if vector is not None:
+            changes["search_vector"] = vector
         # One UPDATE for the fields and the search vector (save() and a refresh would be two).
         Paper.objects.filter(pk=paper.pk).update(**changes)
     return bool(update_fields)
