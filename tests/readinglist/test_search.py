@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 from django.db import connection
 
@@ -90,3 +93,29 @@ def test_search_indexes_update_at_once(postgres_only: None) -> None:
         "readinglist_entry_search": ["fastupdate=off"],
         "readinglist_note_search": ["fastupdate=off"],
     }
+
+
+def test_ranked_vectors_stay_in_the_entry_row(alice: User, postgres_only: None) -> None:
+    """Ranking reads every match's vector; out of line, each costs a TOAST lookup (0006)."""
+    words = random.Random(7)
+    abstract = " ".join(
+        "".join(words.choice(string.ascii_lowercase) for _ in range(9)) for _ in range(400)
+    )
+    save_paper(
+        user=alice,
+        url="https://example.org/long",
+        metadata=PageMetadata(title="Long abstract", abstract=abstract, source=Source.CITATION),
+    )
+    assert toasted_chunks("readinglist_paper") > 0  # too long for the default 2 KB target
+    assert toasted_chunks("readinglist_entry") == 0
+
+
+def toasted_chunks(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = %s", [table]
+        )
+        (toast_table,) = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) FROM {toast_table}")
+        (chunks,) = cursor.fetchone()
+    return int(chunks)
