@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from readinglist.models import Library, User
+from readinglist.pagination import CountWhenFullPaginator
 from readinglist.services.entries import LibraryNotWritable
 
 VERSION_HEADER = "Last-Modified-Version"
@@ -33,32 +33,6 @@ class PagePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-MAX_OFFSET = 2**62  # beyond any table; larger offsets overflow the databases' integers
-
-
-class CountWhenFullPaginator(Paginator[Any]):
-    """Reads the page first and counts only when it is full: a short page ends the list, so
-    the total is the rows before it plus its own. Ranked search has to match and rank every
-    row for any page, and a COUNT matches every row again (most searches fit on one page)."""
-
-    def page(self, number: int | str) -> Page[Any]:
-        try:
-            wanted = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger("That page number is not an integer") from None
-        if wanted < 1:
-            raise EmptyPage("That page number is less than 1")
-        bottom = (wanted - 1) * self.per_page
-        if bottom + self.per_page > MAX_OFFSET:
-            raise EmptyPage("That page contains no results")
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if not rows and wanted > 1:
-            raise EmptyPage("That page contains no results")
-        if len(rows) < self.per_page:
-            self.__dict__["count"] = bottom + len(rows)  # `count` is a cached_property
-        return Page(rows, wanted, self)
 
 
 class RankedPagination(PagePagination):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import Any
 
+from django.db import connection
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -34,7 +36,7 @@ from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
 from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet, attach_entry_details
-from readinglist.search import index_matched_search, search_entries
+from readinglist.search import MatchedIds, RankedSearch, search_entries
 from readinglist.services.entries import delete_entry, update_entry
 
 
@@ -68,12 +70,12 @@ class EntryViewSet(
     )
     def list(self, request: Request) -> Response:
         entries = self.filter_queryset(self.get_queryset())
-        if isinstance(self.paginator, RankedPagination):
+        text = self._filters().get("q", "").strip()
+        if text:
             # Rank and page by id alone, then read the page's rows: joining every match to
             # its paper before the sort cost more than the ranking itself.
-            with index_matched_search():
-                ids = self.paginate_queryset(entries.values_list("id", flat=True))
-            rows = Entry.objects.in_order(ids or [])
+            ids = self.paginate_queryset(self._best_first(entries, text))
+            rows = Entry.objects.in_order(ids) if ids else []
         else:
             rows = self.paginate_queryset(entries.listing_rows()) or []
         return self.get_paginated_response(entry_listing(rows, user_id=request_user(request).pk))
@@ -96,15 +98,12 @@ class EntryViewSet(
         return self._paginator
 
     def filter_queryset(self, queryset: Any) -> Any:
+        """The entries the filters other than `q` keep (`list` then searches them)."""
         if self.action != "list":
             return queryset
-        serializer = EntryFilterSerializer(data=self.request.query_params)
-        serializer.is_valid(raise_exception=True)
-        filters = serializer.validated_data
-        libraries: list[int] | None = None
+        filters = self._filters()
         if "library" in filters:
-            libraries = [visible_library(self.request, filters["library"]).pk]
-            queryset = queryset.in_library(libraries[0])
+            queryset = queryset.in_library(self._libraries()[0])
         if "tag" in filters:
             queryset = queryset.tagged(filters["tag"])
         if "status" in filters:
@@ -115,12 +114,34 @@ class EntryViewSet(
             queryset = queryset.filter(added_at__gte=filters["added_after"])
         if "added_before" in filters:
             queryset = queryset.filter(added_at__lt=filters["added_before"])
-        if "q" in filters and filters["q"].strip():
-            if libraries is None:
-                user = request_user(self.request)
-                libraries = list(Library.objects.visible_to(user).values_list("pk", flat=True))
-            queryset = search_entries(queryset, filters["q"].strip(), library_ids=libraries)
         return queryset
+
+    def _filters(self) -> dict[str, Any]:
+        if not hasattr(self, "_validated_filters"):
+            serializer = EntryFilterSerializer(data=self.request.query_params)
+            serializer.is_valid(raise_exception=True)
+            self._validated_filters: dict[str, Any] = serializer.validated_data
+        return self._validated_filters
+
+    def _libraries(self) -> builtins.list[int]:
+        """The libraries searched: the one asked for (404 unless visible), else all visible."""
+        if not hasattr(self, "_library_ids"):
+            user = request_user(self.request)
+            if "library" in self._filters():
+                self._library_ids = [visible_library(self.request, self._filters()["library"]).pk]
+            else:
+                self._library_ids = list(
+                    Library.objects.visible_to(user).values_list("pk", flat=True)
+                )
+        return self._library_ids
+
+    def _best_first(self, entries: EntryQuerySet, text: str) -> Sequence[int]:
+        if connection.vendor != "postgresql":
+            return MatchedIds(search_entries(entries, text, library_ids=self._libraries()))
+        narrowed = bool(set(self._filters()) - {"library", "q"})
+        return RankedSearch(
+            text, library_ids=self._libraries(), within=entries if narrowed else None
+        )
 
     @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})
     @idempotent

@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
+from readinglist.pagination import CountWhenFullPaginator
 from readinglist.querysets import attach_entry_details
-from readinglist.search import index_matched_search, search_entries
+from readinglist.search import MatchedIds, search_entries
 from readinglist.services.accounts import personal_library
 from readinglist.services.bulk import BulkAction, apply_bulk
 from readinglist.services.entries import save_paper
@@ -117,12 +118,11 @@ def library_page(request: HttpRequest) -> HttpResponse:
 
     page: Page[Any]
     if query:
-        # Rank and page by id inside the search plan, then read the page's rows and joins.
-        with index_matched_search():
-            page = Paginator(entries.values_list("id", flat=True), PAGE_SIZE).get_page(
-                request.GET.get("page")
-            )
-            ids = list(page.object_list)
+        # Rank and page by id (counting in the same statement), then read the page's rows.
+        page = CountWhenFullPaginator(MatchedIds(entries), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        ids = list(page.object_list)
         page_rows = Entry.objects.filter(pk__in=ids).select_related("paper", "added_by")
         found = {entry.pk: entry for entry in page_rows.without_search_vectors()}
         rows = [found[entry_id] for entry_id in ids if entry_id in found]

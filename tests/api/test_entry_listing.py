@@ -11,7 +11,12 @@ from rest_framework.test import APIClient
 
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import Entry, Lab, Paper, User
-from readinglist.search import index_matched_search, paper_search_vector, search_entries
+from readinglist.search import (
+    RankedSearch,
+    paper_search_vector,
+    rows_by_text_index,
+    search_entries,
+)
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper, update_entry
 
@@ -112,11 +117,9 @@ def test_search_query_count_does_not_grow_with_matches(
     for n in range(4, 31):
         save(alice, n, title=f"Transformer {n}", tags=["a", "b"], status="read")
     assert queries_for_search() == few
-    # visible libraries, ranked ids, count, rows, tags, identifiers, states; PostgreSQL also
-    # reads matching notes first and sets the ranking's plan: savepoint, set, restore and
-    # release here inside the test's transaction (begin, set, commit in production)
-    expected = 8 + 4 if connection.vendor == "postgresql" else 7
-    with django_assert_num_queries(expected):
+    # visible libraries; PostgreSQL: the ranked page of ids, notes' matches and the count
+    # in one statement; SQLite: ids, then a count; then rows, tags, identifiers, states
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 7):
         results(alice_client, q="transformer", page_size=2)
 
 
@@ -156,15 +159,13 @@ def test_search_uses_the_library_and_text_index_together(
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {Entry._meta.db_table}")
     library = personal_library(alice)
-    ids = search_entries(
-        Entry.objects.in_library(library.pk), "quantum", library_ids=[library.pk]
-    ).values_list("id", flat=True)
+    ranked = RankedSearch("quantum", library_ids=[library.pk])
+    sql, params = ranked.matches()
 
-    with index_matched_search(), connection.cursor() as cursor:
-        sql, params = ids.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = [row[0] for row in cursor.fetchall()]
-        found = list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # on 600 tiny rows a scan would win
+        plan = [line for (line,) in rows_by_text_index(f"EXPLAIN {sql}", params)]
+    found = ranked[0:10]
 
     on_search_index = plan.index(next(line for line in plan if "readinglist_entry_search" in line))
     condition = plan[on_search_index + 1]
@@ -175,9 +176,9 @@ def test_search_uses_the_library_and_text_index_together(
 
 
 @pytest.mark.django_db
-def test_the_search_plan_setting_ends_with_the_search(alice: User, postgres_only: None) -> None:
-    """Inside an outer transaction the block is a savepoint, and releasing one keeps a local
-    setting: the block must put it back itself."""
+def test_the_search_plan_setting_ends_with_the_statement(alice: User, postgres_only: None) -> None:
+    """The statement turns plain index scans off for itself; inside a transaction (here the
+    test's own) that local setting would last until the commit unless put back."""
 
     def index_scans() -> str:
         with connection.cursor() as cursor:
@@ -185,9 +186,10 @@ def test_the_search_plan_setting_ends_with_the_search(alice: User, postgres_only
             setting: str = cursor.fetchone()[0]
         return setting
 
-    assert connection.in_atomic_block  # the test's own transaction
-    with index_matched_search():
-        assert index_scans() == "off"
+    assert connection.in_atomic_block
+    assert rows_by_text_index("SELECT current_setting('enable_indexscan')", []) == [("off",)]
+    assert index_scans() == "on"
+    assert RankedSearch("anything", library_ids=[personal_library(alice).pk])[0:10] == []
     assert index_scans() == "on"
 
 

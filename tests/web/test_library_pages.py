@@ -92,6 +92,23 @@ def test_pages_of_fifty(client: Client, alice: User, saved: SaveFn) -> None:
     assert second.count('class="entry-row"') == 5
 
 
+def test_search_results_page_like_the_library(client: Client, alice: User, saved: SaveFn) -> None:
+    for n in range(53):
+        saved(alice, n, title=f"Contrastive learning {n}")
+    saved(alice, 99, title="Unrelated")
+    client.force_login(alice)
+
+    def page(number: str) -> str:
+        return client.get(f"/library/?q=contrastive&page={number}").content.decode()
+
+    assert "Page 1 of 2" in page("1")
+    assert "53 entries match" in page("1")
+    assert page("2").count('class="entry-row"') == 3
+    assert "Page 2 of 2" in page("2")
+    assert "Page 2 of 2" in page("99")  # out of range: the last page, as Django's get_page
+    assert "Page 1 of 2" in page("abc")
+
+
 def test_query_count_does_not_grow_with_entries(
     client: Client, alice: User, saved: SaveFn, django_assert_max_num_queries: object
 ) -> None:
