@@ -1,8 +1,11 @@
 """Full-text search over saved entries.
 
-PostgreSQL: a weighted tsvector stored on Paper (title A > authors B > abstract C, GIN
-indexed) ranked with ts_rank, plus matches in the entry's notes (weight D). SQLite (the
-embedded default) has no tsvector, so every word must appear somewhere, case-insensitively.
+PostgreSQL: a weighted tsvector stored on Paper (title A > authors B > abstract C) and copied
+to each of its entries under a `(library_id, tsvector)` GIN index, ranked with ts_rank; an
+entry whose notes match is found too, ranked by its paper's vector (so after the others).
+`search_entries` is the ORM form, for any ordering; `RankedSearch` the same search written
+out in SQL for the API's best-first pages. SQLite (the embedded default) has no tsvector, so
+there every word must appear somewhere, case-insensitively.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from readinglist.querysets import EntryQuerySet, in_libraries
 SEARCH_CONFIG = "english"
 SEARCHED_FIELDS = frozenset({"title", "authors", "abstract"})
 MAX_NOTE_MATCHES = 1000
-NOTES_WEIGHT = 0.1
 
 
 def paper_search_vector() -> CombinedExpression:

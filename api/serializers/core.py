@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from readinglist.querysets import (
     PAPER_FIELDS,
     STATE_FIELDS,
     ListingDetails,
-    listing_details,
+    listing_page,
     listing_row,
 )
 
@@ -111,9 +111,9 @@ def entry_representation(row: Mapping[str, Any], details: ListingDetails) -> dic
     }
 
 
-def entry_listing(rows: list[dict[str, Any]], *, user_id: int) -> list[dict[str, Any]]:
-    """A page of `listing_rows()` as the API shows it, in three more queries."""
-    details = listing_details(rows, user_id=user_id)
+def entry_listing(ids: Sequence[int], *, user_id: int) -> list[dict[str, Any]]:
+    """A page of entries, in the order of `ids`, as the API shows them (`listing_page`)."""
+    rows, details = listing_page(ids, user_id=user_id)
     return [entry_representation(row, details) for row in rows]
 
 

@@ -71,14 +71,15 @@ class EntryViewSet(
     def list(self, request: Request) -> Response:
         entries = self.filter_queryset(self.get_queryset())
         text = self._filters().get("q", "").strip()
+        # Page by id alone, then read the page: joining every match to its paper before the
+        # ranking's sort cost more than the ranking itself.
         if text:
-            # Rank and page by id alone, then read the page's rows: joining every match to
-            # its paper before the sort cost more than the ranking itself.
-            ids = self.paginate_queryset(self._best_first(entries, text))
-            rows = Entry.objects.in_order(ids) if ids else []
+            ids = self.paginate_queryset(self._best_first(entries, text)) or []
         else:
-            rows = self.paginate_queryset(entries.listing_rows()) or []
-        return self.get_paginated_response(entry_listing(rows, user_id=request_user(request).pk))
+            # The cursor needs `added_at`, the first column of the list's order.
+            page = self.paginate_queryset(entries.values("id", "added_at")) or []
+            ids = [row["id"] for row in page]
+        return self.get_paginated_response(entry_listing(ids, user_id=request_user(request).pk))
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         entry = self.get_object()

@@ -229,7 +229,8 @@ def test_list_query_count_is_pinned(
 ) -> None:
     for n in range(1, 21):
         save(alice, n, tags=[f"t{n % 4}", "all"], status="read")
-    # 1 entries (+paper, visible libraries as a subquery), 1 tags, 1 identifiers, 1 my states.
-    with django_assert_num_queries(4):
+    # The page's ids (visible libraries as a subquery), then PostgreSQL reads the entries with
+    # their papers, tags, identifiers and my states in one statement; SQLite in four.
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 5):
         response = alice_client.get("/api/v1/entries/", {"page_size": 100})
     assert len(response.json()["results"]) == 20

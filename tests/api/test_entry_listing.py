@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import Entry, Lab, Paper, User
+from readinglist.querysets import listing_details, listing_page
 from readinglist.search import (
     RankedSearch,
     paper_search_vector,
@@ -118,8 +119,9 @@ def test_search_query_count_does_not_grow_with_matches(
         save(alice, n, title=f"Transformer {n}", tags=["a", "b"], status="read")
     assert queries_for_search() == few
     # visible libraries; PostgreSQL: the ranked page of ids, notes' matches and the count
-    # in one statement; SQLite: ids, then a count; then rows, tags, identifiers, states
-    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 7):
+    # in one statement, then the page's entries with all their details in another; SQLite:
+    # ids, a count, then rows, tags, identifiers and states apart
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 7):
         results(alice_client, q="transformer", page_size=2)
 
 
@@ -198,3 +200,31 @@ def test_no_libraries_match_nothing(alice: User) -> None:
     save(alice, 1, title="Anything")
     assert not Entry.objects.in_libraries([]).exists()
     assert not search_entries(Entry.objects.all(), "anything", library_ids=[]).exists()
+
+
+@pytest.mark.django_db
+def test_the_one_statement_page_equals_the_four_reads(
+    alice: User, bob: User, lab: Lab, postgres_only: None
+) -> None:
+    entries = [
+        save(alice, n, title=f"Paper {n}", library=lab.library, tags=["b", "A"][: n % 3])
+        for n in range(1, 7)
+    ]
+    plain = save_paper(user=alice, url="https://example.org/no-identifiers", library=lab.library)
+    entries.append(plain.entry)
+    update_entry(
+        user=alice, entry=entries[0], state={"status": "read", "rating": 5}, add=(), remove=()
+    )
+    update_entry(user=bob, entry=entries[1], state={"status": "reading"}, add=(), remove=())
+    ids = [entries[3].pk, entries[0].pk, 10**9, entries[6].pk, entries[1].pk, entries[2].pk]
+
+    rows, details = listing_page(ids, user_id=alice.pk)
+
+    expected_rows = Entry.objects.in_order(ids)
+    assert rows == expected_rows
+    assert details == listing_details(expected_rows, user_id=alice.pk)
+    assert [row["id"] for row in rows] == [i for i in ids if i != 10**9]
+    assert details.states[entries[0].pk]["read_at"] is not None
+    assert entries[1].pk not in details.states  # bob's state is his
+    assert details.tags[entries[1].pk] == ["A", "b"]
+    assert entries[2].pk not in details.tags
