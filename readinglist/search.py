@@ -10,11 +10,13 @@ there every word must appear somewhere, case-insensitively.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, TextField, Value
@@ -181,14 +183,29 @@ NOTHING_MATCHED = (
 )
 
 
+# Like a search engine's query result cache (Solr's queryResultCache): the first ids of a
+# ranked search are kept under the searched libraries' versions, which every write to a
+# library moves, so paging on or searching again costs no ranking. The time limit bounds
+# the one staleness versions miss: a paper's metadata improved from another library (its
+# rows are always read fresh; only which entries match, and their order, can lag).
+RESULT_WINDOW = 200  # the first four pages of 50
+RESULT_SECONDS = 60
+
+
 class RankedSearch(PagedIds):
     """Entries matching `text` in these libraries, best first: `search_entries` written out
     in SQL (PostgreSQL only), with the notes' matches in the same statement. Building the
     ORM's query took more time than PostgreSQL took to run it for most words. `within`
-    narrows the entries further (tag, status, list, dates); it must lie in the libraries."""
+    narrows the entries further (tag, status, list, dates); it must lie in the libraries.
+    Given the libraries' current `versions` (and no `within`), results are cached."""
 
     def __init__(
-        self, text: str, *, library_ids: Sequence[int], within: EntryQuerySet | None = None
+        self,
+        text: str,
+        *,
+        library_ids: Sequence[int],
+        within: EntryQuerySet | None = None,
+        versions: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         if connection.vendor != "postgresql":
@@ -196,12 +213,29 @@ class RankedSearch(PagedIds):
         self.text = text
         self.library_ids = list(library_ids)
         self.within = within
+        self.cache_key: str | None = None
+        if versions is not None and within is None:
+            searched = json.dumps([text, self.library_ids, list(versions)])
+            self.cache_key = "ranked-search:" + hashlib.sha256(searched.encode()).hexdigest()
 
     def _read(self, start: int, stop: int) -> tuple[list[int], int | None]:
+        if self.cache_key is None or stop > RESULT_WINDOW:
+            return self._ranked(start, stop)
+        window: tuple[list[int], int] | None = cache.get(self.cache_key)
+        if window is None:
+            ids, total = self._ranked(0, RESULT_WINDOW)
+            window = (ids, total or 0)  # no rows from the start: nothing matched
+            cache.set(self.cache_key, window, RESULT_SECONDS)
+        ids, total = window
+        return ids[start:stop], total
+
+    def _ranked(self, start: int, stop: int) -> tuple[list[int], int | None]:
         sql, params = self.matches()
         return page_and_count(sql, params, "rank DESC, added_at DESC, id DESC", start, stop)
 
     def _count(self) -> int:
+        if self.cache_key is not None and (window := cache.get(self.cache_key)) is not None:
+            return int(window[1])
         sql, params = self.matches()
         ((total,),) = rows_by_text_index(f"SELECT count(*) FROM ({sql}) AS matched", params)
         return int(total)

@@ -126,22 +126,26 @@ class EntryViewSet(
 
     def _libraries(self) -> builtins.list[int]:
         """The libraries searched: the one asked for (404 unless visible), else all visible."""
-        if not hasattr(self, "_library_ids"):
-            user = request_user(self.request)
+        return builtins.list(self._library_versions())
+
+    def _library_versions(self) -> dict[int, int]:
+        if not hasattr(self, "_versions"):
             if "library" in self._filters():
-                self._library_ids = [visible_library(self.request, self._filters()["library"]).pk]
+                library = visible_library(self.request, self._filters()["library"])
+                self._versions = {library.pk: library.version}
             else:
-                self._library_ids = list(
-                    Library.objects.visible_to(user).values_list("pk", flat=True)
-                )
-        return self._library_ids
+                visible = Library.objects.visible_to(request_user(self.request))
+                self._versions = dict(visible.order_by("pk").values_list("pk", "version"))
+        return self._versions
 
     def _best_first(self, entries: EntryQuerySet, text: str) -> Sequence[int]:
         if connection.vendor != "postgresql":
             return MatchedIds(search_entries(entries, text, library_ids=self._libraries()))
-        narrowed = bool(set(self._filters()) - {"library", "q"})
+        if set(self._filters()) - {"library", "q"}:  # narrowed: not cached
+            return RankedSearch(text, library_ids=self._libraries(), within=entries)
+        libraries = self._library_versions()
         return RankedSearch(
-            text, library_ids=self._libraries(), within=entries if narrowed else None
+            text, library_ids=builtins.list(libraries), versions=builtins.list(libraries.values())
         )
 
     @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})

@@ -6,6 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -19,7 +20,8 @@ from readinglist.search import (
     search_entries,
 )
 from readinglist.services.accounts import personal_library
-from readinglist.services.entries import save_paper, update_entry
+from readinglist.services.annotations import create_note
+from readinglist.services.entries import delete_entry, save_paper, update_entry
 
 QueryCounter = Callable[[int], AbstractContextManager[object]]
 
@@ -121,8 +123,34 @@ def test_search_query_count_does_not_grow_with_matches(
     # visible libraries; PostgreSQL: the ranked page of ids, notes' matches and the count
     # in one statement, then the page's entries with all their details in another; SQLite:
     # ids, a count, then rows, tags, identifiers and states apart
+    cache.clear()
     with django_assert_num_queries(3 if connection.vendor == "postgresql" else 7):
         results(alice_client, q="transformer", page_size=2)
+    # PostgreSQL: the same search again, or its next page, reads the ranked ids from the cache
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 7):
+        results(alice_client, q="transformer", page_size=2, page=2)
+
+
+@pytest.mark.django_db
+def test_cached_search_results_follow_every_write_to_the_library(
+    alice: User, bob: User, alice_client: APIClient, lab: Lab, postgres_only: None
+) -> None:
+    def found(**params: object) -> list[int]:
+        body = results(alice_client, q="kernels", **params)
+        return [entry["id"] for entry in body["results"]]
+
+    first = save(alice, 1, title="Graph kernels", library=lab.library)
+    assert found() == [first.pk]
+    second = save(bob, 2, title="String kernels", library=lab.library)  # a lab member's save
+    assert set(found()) == {first.pk, second.pk}
+    update_entry(user=alice, entry=first, state={"status": "read"}, add=(), remove=())
+    noted = save(alice, 3, title="Unrelated", library=lab.library)
+    assert found(library=lab.library.pk) == found()  # same results, another cache key
+    create_note(user=bob, entry=noted, body="compare with kernels")
+    assert set(found()) == {first.pk, second.pk, noted.pk}
+    assert set(found(status="read")) == {first.pk}  # narrowed searches are not cached
+    delete_entry(user=alice, entry=second)
+    assert set(found()) == {first.pk, noted.pk}
 
 
 @pytest.mark.django_db
