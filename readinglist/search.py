@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -285,6 +285,20 @@ class RankedSearch(PagedIds):
             self.text,
         ]
         return sql, params
+
+
+def best_first(
+    entries: EntryQuerySet, text: str, *, library_versions: Mapping[int, int], narrowed: bool
+) -> PagedIds:
+    """Ids of `entries` matching `text`, best first, for a paginator to read by page.
+    `entries` lie in the libraries (id -> current version); `narrowed` says whether other
+    filters narrowed them further, in which case the results are not cached."""
+    library_ids = list(library_versions)
+    if connection.vendor != "postgresql":
+        return MatchedIds(search_entries(entries, text, library_ids=library_ids))
+    if narrowed:
+        return RankedSearch(text, library_ids=library_ids, within=entries)
+    return RankedSearch(text, library_ids=library_ids, versions=list(library_versions.values()))
 
 
 def search_entries(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -36,7 +34,7 @@ from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
 from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet, attach_entry_details
-from readinglist.search import MatchedIds, RankedSearch, search_entries
+from readinglist.search import best_first
 from readinglist.services.entries import delete_entry, update_entry
 
 
@@ -74,7 +72,11 @@ class EntryViewSet(
         # Page by id alone, then read the page: joining every match to its paper before the
         # ranking's sort cost more than the ranking itself.
         if text:
-            ids = self.paginate_queryset(self._best_first(entries, text)) or []
+            narrowed = bool(set(self._filters()) - {"library", "q"})
+            matches = best_first(
+                entries, text, library_versions=self._library_versions(), narrowed=narrowed
+            )
+            ids = self.paginate_queryset(matches) or []
         else:
             # The cursor needs `added_at`, the first column of the list's order.
             page = self.paginate_queryset(entries.values("id", "added_at")) or []
@@ -104,7 +106,7 @@ class EntryViewSet(
             return queryset
         filters = self._filters()
         if "library" in filters:
-            queryset = queryset.in_library(self._libraries()[0])
+            queryset = queryset.in_libraries(builtins.list(self._library_versions()))
         if "tag" in filters:
             queryset = queryset.tagged(filters["tag"])
         if "status" in filters:
@@ -124,11 +126,9 @@ class EntryViewSet(
             self._validated_filters: dict[str, Any] = serializer.validated_data
         return self._validated_filters
 
-    def _libraries(self) -> builtins.list[int]:
-        """The libraries searched: the one asked for (404 unless visible), else all visible."""
-        return builtins.list(self._library_versions())
-
     def _library_versions(self) -> dict[int, int]:
+        """The libraries searched, by id, with their versions: the one asked for (404 unless
+        visible), else all the user can see."""
         if not hasattr(self, "_versions"):
             if "library" in self._filters():
                 library = visible_library(self.request, self._filters()["library"])
@@ -137,16 +137,6 @@ class EntryViewSet(
                 visible = Library.objects.visible_to(request_user(self.request))
                 self._versions = dict(visible.order_by("pk").values_list("pk", "version"))
         return self._versions
-
-    def _best_first(self, entries: EntryQuerySet, text: str) -> Sequence[int]:
-        if connection.vendor != "postgresql":
-            return MatchedIds(search_entries(entries, text, library_ids=self._libraries()))
-        if set(self._filters()) - {"library", "q"}:  # narrowed: not cached
-            return RankedSearch(text, library_ids=self._libraries(), within=entries)
-        libraries = self._library_versions()
-        return RankedSearch(
-            text, library_ids=builtins.list(libraries), versions=builtins.list(libraries.values())
-        )
 
     @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})
     @idempotent
