@@ -168,6 +168,17 @@ else:
             f"-c random_page_cost={_RANDOM_PAGE_COST}"
         )
 
+# Rate-limit counters (DRF, allauth) stay in "default". Ranked search results get their own
+# cache: a burst of distinct searches must not evict the counters and so reset the limits.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "search": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ranked-search",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "readinglist.User"
 

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
+from django.core.cache import caches
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, TextField, Value
 from django.db.models.expressions import CombinedExpression
@@ -122,6 +122,8 @@ INDEX_SCANS_BACK = (
 
 def rows_by_text_index(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     """The rows `statement` returns, planned to find matches through the text indexes."""
+    if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+        raise ImproperlyConfigured("Search sends three statements at once: no server_side_binding")
     with connection.cursor() as cursor:
         cursor.execute(TEXT_INDEX_ONLY + statement + INDEX_SCANS_BACK, params)
         cursor.nextset()
@@ -155,12 +157,14 @@ class MatchedIds(PagedIds):
     def _read(self, start: int, stop: int) -> tuple[list[int], int | None]:
         if connection.vendor != "postgresql":
             return list(self._ordered.values_list("id", flat=True)[start:stop]), None
+        if self._ordered.query.is_empty():  # e.g. no libraries: the ORM knows without asking
+            return [], 0
         ordering = self._ordering()
         keys = {f"sort_{n}": F(term.lstrip("-")) for n, term in enumerate(ordering)}
         matches = self._ordered.order_by().annotate(**keys).values_list("id", *keys)
         try:
             sql, params = matches.query.sql_with_params()
-        except EmptyResultSet:  # e.g. no libraries: the ORM knows without asking
+        except EmptyResultSet:  # a filter that can match nothing, e.g. `pk__in=[]`
             return [], 0
         order = ", ".join(
             f"{key} {'DESC' if term.startswith('-') else 'ASC'}"
@@ -173,7 +177,7 @@ class MatchedIds(PagedIds):
 
     def _ordering(self) -> list[str]:
         terms = list(self._ordered.query.order_by)
-        if not all(isinstance(term, str) for term in terms):
+        if not terms or not all(isinstance(term, str) for term in terms):
             raise TypeError("MatchedIds needs an ordering of names")
         return [str(term) for term in terms]
 
@@ -188,6 +192,7 @@ NOTHING_MATCHED = (
 # library moves, so paging on or searching again costs no ranking. The time limit bounds
 # the one staleness versions miss: a paper's metadata improved from another library (its
 # rows are always read fresh; only which entries match, and their order, can lag).
+RESULT_CACHE = "search"  # not "default": distinct searches would evict rate-limit counters
 RESULT_WINDOW = 200  # the first four pages of 50
 RESULT_SECONDS = 60
 
@@ -221,11 +226,11 @@ class RankedSearch(PagedIds):
     def _read(self, start: int, stop: int) -> tuple[list[int], int | None]:
         if self.cache_key is None or stop > RESULT_WINDOW:
             return self._ranked(start, stop)
-        window: tuple[list[int], int] | None = cache.get(self.cache_key)
+        window: tuple[list[int], int] | None = caches[RESULT_CACHE].get(self.cache_key)
         if window is None:
             ids, total = self._ranked(0, RESULT_WINDOW)
             window = (ids, total or 0)  # no rows from the start: nothing matched
-            cache.set(self.cache_key, window, RESULT_SECONDS)
+            caches[RESULT_CACHE].set(self.cache_key, window, RESULT_SECONDS)
         ids, total = window
         return ids[start:stop], total
 
@@ -234,7 +239,10 @@ class RankedSearch(PagedIds):
         return page_and_count(sql, params, "rank DESC, added_at DESC, id DESC", start, stop)
 
     def _count(self) -> int:
-        if self.cache_key is not None and (window := cache.get(self.cache_key)) is not None:
+        if (
+            self.cache_key is not None
+            and (window := caches[RESULT_CACHE].get(self.cache_key)) is not None
+        ):
             return int(window[1])
         sql, params = self.matches()
         ((total,),) = rows_by_text_index(f"SELECT count(*) FROM ({sql}) AS matched", params)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -43,8 +43,10 @@ def _no_rate_limits(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """allauth and DRF keep rate-limit counters in the cache; tests must not share them."""
-    cache.clear()
+    """allauth and DRF keep rate-limit counters in the cache, search its ranked results;
+    tests must not share them."""
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

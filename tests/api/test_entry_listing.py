@@ -6,7 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -123,7 +123,7 @@ def test_search_query_count_does_not_grow_with_matches(
     # visible libraries; PostgreSQL: the ranked page of ids, notes' matches and the count
     # in one statement, then the page's entries with all their details in another; SQLite:
     # ids, a count, then rows, tags, identifiers and states apart
-    cache.clear()
+    caches["search"].clear()
     with django_assert_num_queries(3 if connection.vendor == "postgresql" else 7):
         results(alice_client, q="transformer", page_size=2)
     # PostgreSQL: the same search again, or its next page, reads the ranked ids from the cache
@@ -256,3 +256,19 @@ def test_the_one_statement_page_equals_the_four_reads(
     assert entries[1].pk not in details.states  # bob's state is his
     assert details.tags[entries[1].pk] == ["A", "b"]
     assert entries[2].pk not in details.tags
+
+
+@pytest.mark.django_db
+def test_cached_results_are_keyed_by_library_not_only_version(
+    alice: User, bob: User, alice_client: APIClient, bob_client: APIClient
+) -> None:
+    mine = save(alice, 1, title="Sparse kernels")
+    theirs = save(bob, 2, title="Sparse kernels")
+    assert personal_library(alice).version == personal_library(bob).version
+
+    def found(client: APIClient) -> list[int]:
+        return [entry["id"] for entry in results(client, q="sparse")["results"]]
+
+    assert found(alice_client) == [mine.pk]
+    assert found(bob_client) == [theirs.pk]
+    assert found(alice_client) == [mine.pk]

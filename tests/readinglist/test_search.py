@@ -7,6 +7,7 @@ import string
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 
 from readinglist.metadata import PageMetadata, Source
@@ -202,6 +203,7 @@ def test_ranked_search_finds_and_orders_what_search_entries_does(
         ("nothingmatches", both, None),
         ("graph", [], None),
         ("graph", both, Entry.objects.in_libraries(both).tagged("kept")),
+        ("draft", both, Entry.objects.in_libraries(both).tagged("kept")),  # notes, narrowed
     ]
     for text, library_ids, within in cases:
         entries = within if within is not None else Entry.objects.in_libraries(library_ids)
@@ -217,3 +219,28 @@ def test_ranked_search_finds_and_orders_what_search_entries_does(
     assert len(beyond) == len(
         MatchedIds(search_entries(Entry.objects.all(), "graph", library_ids=both))
     )
+
+
+def test_an_entry_without_a_vector_is_still_found_by_its_notes(
+    alice: User, postgres_only: None
+) -> None:
+    library = personal_library(alice)
+    entry = save_paper(user=alice, url="https://example.org/bare").entry
+    Entry.objects.filter(pk=entry.pk).update(search_vector=None)
+    create_note(user=alice, entry=entry, body="mixture of experts")
+
+    ranked = RankedSearch("experts", library_ids=[library.pk])
+
+    assert ranked[0:10] == [entry.pk]
+    assert found(alice, "experts") == {entry.pk}
+
+
+def test_ranked_results_have_a_cache_of_their_own(alice: User, postgres_only: None) -> None:
+    """Distinct searches must not evict rate-limit counters from the default cache."""
+    library = personal_library(alice)
+    save_paper(user=alice, url="https://example.org/own-cache")
+    ranked = RankedSearch("anything", library_ids=[library.pk], versions=[library.version])
+    assert ranked[0:10] == []
+    assert ranked.cache_key is not None
+    assert caches["search"].get(ranked.cache_key) == ([], 0)
+    assert caches["default"].get(ranked.cache_key) is None
