@@ -41,4 +41,7 @@ class CountWhenFullPaginator(Paginator[Any]):
         except PageNotAnInteger:
             return self.page(1)
         except EmptyPage:
-            return self.page(self.num_pages)
+            try:
+                return self.page(self.num_pages)
+            except EmptyPage:  # rows deleted since they were counted
+                return self.page(1)
