@@ -34,7 +34,7 @@ from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
 from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet, attach_entry_details
-from readinglist.search import best_first
+from readinglist.search_pages import best_first
 from readinglist.services.entries import delete_entry, update_entry
 
 

@@ -16,7 +16,8 @@ from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
 from readinglist.pagination import CountWhenFullPaginator
 from readinglist.querysets import attach_entry_details
-from readinglist.search import MatchedIds, search_entries
+from readinglist.search import search_entries
+from readinglist.search_pages import MatchedIds
 from readinglist.services.accounts import personal_library
 from readinglist.services.bulk import BulkAction, apply_bulk
 from readinglist.services.entries import save_paper

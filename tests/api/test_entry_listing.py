@@ -13,12 +13,8 @@ from rest_framework.test import APIClient
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import Entry, Lab, Paper, User
 from readinglist.querysets import listing_details, listing_page
-from readinglist.search import (
-    RankedSearch,
-    paper_search_vector,
-    rows_by_text_index,
-    search_entries,
-)
+from readinglist.search import paper_search_vector, search_entries
+from readinglist.search_pages import RankedSearch, rows_by_text_index
 from readinglist.services.accounts import personal_library
 from readinglist.services.annotations import create_note
 from readinglist.services.entries import delete_entry, save_paper, update_entry
