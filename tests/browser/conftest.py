@@ -130,6 +130,14 @@ class FlakyProxy:
     def count(self, method: str, path: str) -> int:
         return sum(1 for m, p in self.requests if m == method and p.startswith(path))
 
+    def count_once_settled(self, method: str, path: str, at_least: int) -> int:
+        """The count once it reaches `at_least` (or after 10 s): a page can show what the
+        extension knew locally before its request to the server has gone out."""
+        deadline = time.monotonic() + 10
+        while self.count(method, path) < at_least and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.count(method, path)
+
     def close(self) -> None:
         self.sock.close()
 
