@@ -17,7 +17,7 @@ from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
 from readinglist.pagination import CountWhenFullPaginator
 from readinglist.querysets import attach_entry_details
 from readinglist.search import search_entries
-from readinglist.search_pages import MatchedIds
+from readinglist.search_pages import MatchedIds, PagedIds, best_first
 from readinglist.services.accounts import personal_library
 from readinglist.services.bulk import BulkAction, apply_bulk
 from readinglist.services.entries import save_paper
@@ -112,17 +112,21 @@ def library_page(request: HttpRequest) -> HttpResponse:
     if wanted["list"]:
         entries = entries.in_reading_list(wanted["list"])
     query = wanted["q"].strip()
-    if query:
-        entries = search_entries(entries, query, library_ids=[library.pk])
-    if wanted["sort"] or not query:
+    matches: PagedIds | None = None
+    if query and not wanted["sort"]:  # best first: the API's search, cache included
+        narrowed = bool(wanted["tag"] or wanted["status"] or wanted["list"])
+        versions = {library.pk: library.version}
+        matches = best_first(entries, query, library_versions=versions, narrowed=narrowed)
+    elif query:
+        found_by_text = search_entries(entries, query, library_ids=[library.pk])
+        matches = MatchedIds(found_by_text.order_by(*SORTS[wanted["sort"]]))
+    else:
         entries = entries.order_by(*SORTS[wanted["sort"] or "added"])
 
     page: Page[Any]
-    if query:
+    if matches is not None:
         # Rank and page by id (counting in the same statement), then read the page's rows.
-        page = CountWhenFullPaginator(MatchedIds(entries), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = CountWhenFullPaginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
         ids = list(page.object_list)
         page_rows = Entry.objects.filter(pk__in=ids).select_related("paper", "added_by")
         found = {entry.pk: entry for entry in page_rows.without_search_vectors()}

@@ -251,3 +251,22 @@ def test_stored_markup_is_inert_on_the_library_page(
     html = client.get("/library/").content.decode()
     assert XSS_ESCAPED in html
     assert_inert(html)
+
+
+def test_search_sorted_narrowed_and_fresh_after_a_save(
+    client: Client, alice: User, saved: SaveFn
+) -> None:
+    saved(alice, 1, title="Zebra diffusion models", tags=("vision",))
+    saved(alice, 2, title="Alpha diffusion models")
+    client.force_login(alice)
+
+    def titles(query: str) -> list[str]:
+        html = client.get(f"/library/?{query}").content.decode()
+        names = ("Alpha diffusion models", "Beta diffusion models", "Zebra diffusion models")
+        return [name for _, name in sorted((html.index(n), n) for n in names if n in html)]
+
+    assert titles("q=diffusion&sort=title") == ["Alpha diffusion models", "Zebra diffusion models"]
+    assert titles("q=diffusion&tag=vision") == ["Zebra diffusion models"]
+    assert len(titles("q=diffusion")) == 2
+    saved(alice, 3, title="Beta diffusion models")
+    assert len(titles("q=diffusion")) == 3  # the cached results moved with the library
