@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import overload
-
 import pytest
 from django.core.paginator import EmptyPage
 
 from readinglist.pagination import CountWhenFullPaginator
+from readinglist.search_pages import PagedIds
 
 
-class Shrinking(Sequence[int]):
+class Shrinking(PagedIds):
     """Claims `claimed` rows but reads none: rows deleted between a count and a page."""
 
     def __init__(self, claimed: int) -> None:
+        super().__init__()
         self.claimed = claimed
 
-    @overload
-    def __getitem__(self, index: int) -> int: ...
+    def _read(self, start: int, stop: int) -> tuple[list[int], int | None]:
+        return [], None
 
-    @overload
-    def __getitem__(self, index: slice) -> list[int]: ...
-
-    def __getitem__(self, index: int | slice) -> int | list[int]:
-        if isinstance(index, int):
-            raise IndexError(index)
-        return []
-
-    def __len__(self) -> int:
+    def _count(self) -> int:
         return self.claimed
 
 
