@@ -150,12 +150,12 @@ NOTHING_MATCHED = (
 
 # Like a search engine's query result cache (Solr's queryResultCache): the first ids of a
 # ranked search are kept under the searched libraries' versions, which every write to a
-# library moves, so paging on or searching again costs no ranking. The time limit bounds
-# the one staleness versions miss: a paper's metadata improved from another library (its
-# rows are always read fresh; only which entries match, and their order, can lag).
+# library moves, so paging on or searching again costs no ranking. The cache's timeout
+# (SEARCH_CACHE_SECONDS, 60 by default) bounds the one staleness versions miss: a paper's
+# metadata improved from another library (its rows are always read fresh; only which
+# entries match, and their order, can lag).
 RESULT_CACHE = "search"  # not "default": distinct searches would evict rate-limit counters
 RESULT_WINDOW = 200  # the first four pages of 50
-RESULT_SECONDS = 60
 
 
 class RankedSearch(PagedIds):
@@ -191,7 +191,7 @@ class RankedSearch(PagedIds):
         if window is None:
             ids, total = self._ranked(0, RESULT_WINDOW)
             window = (ids, total or 0)  # no rows from the start: nothing matched
-            caches[RESULT_CACHE].set(self.cache_key, window, RESULT_SECONDS)
+            caches[RESULT_CACHE].set(self.cache_key, window)
         ids, total = window
         return ids[start:stop], total
 

@@ -43,6 +43,7 @@ def test_defaults_need_no_configuration() -> None:
             {"DATABASE_URL": "postgres://u@h/db", "DB_RANDOM_PAGE_COST": "cheap"},
             "DB_RANDOM_PAGE_COST must be a number",
         ),
+        ({"SEARCH_CACHE_SECONDS": "-1"}, "SEARCH_CACHE_SECONDS must be >= 0"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env: dict[str, str], message: str) -> None:
@@ -50,6 +51,25 @@ def test_bad_values_stop_start_up_with_a_clear_message(env: dict[str, str], mess
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(("seconds", "kept"), [(None, "1"), ("30", "1"), ("0", "None")])
+def test_search_cache_seconds_zero_turns_the_results_cache_off(
+    seconds: str | None, kept: str
+) -> None:
+    script = (
+        "import django; django.setup(); from django.core.cache import caches;"
+        " caches['search'].set('k', 1); print(caches['search'].get('k'))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean.pop("SEARCH_CACHE_SECONDS", None)
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "backend.settings"}
+    if seconds is not None:
+        env["SEARCH_CACHE_SECONDS"] = seconds
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == kept, result.stderr
 
 
 def test_json_logs_are_one_object_per_line() -> None:
