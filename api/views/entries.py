@@ -67,7 +67,9 @@ class EntryViewSet(
         ]
     )
     def list(self, request: Request) -> Response:
-        entries = self.filter_queryset(self.get_queryset())
+        def entries() -> EntryQuerySet:
+            return self.filter_queryset(self.get_queryset())  # type: ignore[no-any-return]
+
         text = self._filters().get("q", "").strip()
         # Page by id alone, then read the page: joining every match to its paper before the
         # ranking's sort cost more than the ranking itself.
@@ -79,7 +81,7 @@ class EntryViewSet(
             ids = self.paginate_queryset(matches) or []
         else:
             # The cursor needs `added_at`, the first column of the list's order.
-            page = self.paginate_queryset(entries.values("id", "added_at")) or []
+            page = self.paginate_queryset(entries().values("id", "added_at")) or []
             ids = [row["id"] for row in page]
         return self.get_paginated_response(entry_listing(ids, user_id=request_user(request).pk))
 

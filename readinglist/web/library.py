@@ -116,7 +116,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
     if query and not wanted["sort"]:  # best first: the API's search, cache included
         narrowed = bool(wanted["tag"] or wanted["status"] or wanted["list"])
         versions = {library.pk: library.version}
-        matches = best_first(entries, query, library_versions=versions, narrowed=narrowed)
+        matches = best_first(lambda: entries, query, library_versions=versions, narrowed=narrowed)
     elif query:
         found_by_text = search_entries(entries, query, library_ids=[library.pk])
         matches = MatchedIds(found_by_text.order_by(*SORTS[wanted["sort"]]))
