@@ -60,9 +60,12 @@ def request_user(request: Request) -> User:
 def visible_library(request: Request, library_id: object) -> Library:
     """A library the user can see, or 404 (never 403: others' libraries do not exist for them)."""
     try:
-        return Library.objects.visible_to(request_user(request)).get(pk=int(str(library_id)))
-    except (Library.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such library.") from None
+        library = Library.objects.visible_one(request_user(request), int(str(library_id)))
+    except ValueError:
+        library = None
+    if library is None:
+        raise NotFound("No such library.")
+    return library
 
 
 def writable_library(request: Request, library_id: object) -> Library:

@@ -66,6 +66,21 @@ class LibraryQuerySet(models.QuerySet["Library"]):
     def visible_to(self, user: User) -> LibraryQuerySet:
         return self.filter(Q(owner=user) | Q(lab__memberships__user=user)).distinct()
 
+    def visible_one(self, user: User, library_id: int) -> Library | None:
+        """`visible_to(user).filter(pk=library_id).first()`, written out: most API requests
+        ask it, and building that query took 0.3 ms where PostgreSQL took 0.1 to answer."""
+        from readinglist.models import Membership
+
+        if not -(2**63) <= library_id < 2**63:  # SQLite cannot even compare it
+            return None
+        found = self.raw(
+            f"SELECT l.* FROM {self.model._meta.db_table} l WHERE l.id = %s"
+            f" AND (l.owner_id = %s OR EXISTS (SELECT 1 FROM {Membership._meta.db_table} m"
+            "  WHERE m.lab_id = l.lab_id AND m.user_id = %s))",
+            [library_id, user.pk, user.pk],
+        )
+        return next(iter(found), None)
+
     def editable_by(self, user: User) -> LibraryQuerySet:
         return self.filter(
             Q(owner=user) | Q(lab__memberships__user=user, lab__memberships__role__in=EDITOR_ROLES)
