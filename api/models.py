@@ -18,8 +18,8 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         it, and building the ORM's join took 0.3 ms where PostgreSQL took 0.2 to answer."""
         user_model = get_user_model()
         users = user_model.objects.raw(
-            f"SELECT u.*, t.id AS token_id,"
-            f" (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
+            "SELECT u.*, t.id AS token_id,"
+            " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
             f" FROM {self.model._meta.db_table} t"
             f" JOIN {user_model._meta.db_table} u ON u.id = t.user_id"
             " WHERE t.digest = %s AND u.is_active",
@@ -28,8 +28,9 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         user = next(iter(users), None)
         if user is None:
             return None
-        # The token's other columns stay deferred: authentication needs none of them.
-        token_id, stale = user.token_id, user.token_stale  # type: ignore[attr-defined]
+        # The token's columns came as attributes of the user: take them off it. Its other
+        # columns stay deferred (loaded if asked for); authentication needs none of them.
+        token_id, stale = user.__dict__.pop("token_id"), user.__dict__.pop("token_stale")
         token = self.model.from_db(self.db, ["id", "user_id"], [token_id, user.pk])
         token.user = user
         return ApiTokenUse(token=token, stale=bool(stale))

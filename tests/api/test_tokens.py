@@ -326,6 +326,7 @@ def test_authentication_gives_the_token_with_its_user_in_one_query(
         assert (user.pk, user.email, user.is_active) == (alice.pk, alice.email, True)
         assert auth.pk == token.pk
         assert auth.user is user
+        assert not hasattr(user, "token_id")  # the token's columns are not left on the user
     assert auth.name == "script"  # the token's other columns load when asked for
 
 
