@@ -92,6 +92,8 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
         if listing.exists()
         else [(f"A study of {w}", f"We study {w} at scale.") for w in WORDS]
     )
+    if not listing.exists():
+        print(f"{listing} is absent: short made-up texts, search figures not comparable")
     user = create_user(email=email, password=None, name=email.split("@")[0])
     library = personal_library(user)
     papers = Paper.objects.bulk_create(
