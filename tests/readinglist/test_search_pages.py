@@ -135,3 +135,39 @@ def test_ranked_results_have_a_cache_of_their_own(alice: User, postgres_only: No
     assert ranked.cache_key is not None
     assert caches["search"].get(ranked.cache_key) == ([], 0)
     assert caches["default"].get(ranked.cache_key) is None
+
+
+def test_with_the_cache_off_a_search_ranks_only_the_page_asked_for(
+    alice: User, postgres_only: None, settings: Any
+) -> None:
+    settings.CACHES = settings.CACHES | {
+        "search": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
+    library = personal_library(alice)
+    saved = [
+        save_paper(
+            user=alice,
+            url=f"https://example.org/off/{n}",
+            metadata=PageMetadata(
+                title=f"Mixture of experts, part {n}",
+                abstract="experts " * n,
+                source=Source.CITATION,
+            ),
+        ).entry
+        for n in range(3)
+    ]
+    library.refresh_from_db()
+    ranked = RankedSearch("experts", library_ids=[library.pk], versions=[library.version])
+    limits: list[int] = []  # the LIMIT of each statement: its next-to-last parameter
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        limits.append(params[-2])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        page = ranked[0:2]
+
+    assert ranked.cache_key is None
+    assert len(page) == 2 and set(page) <= {entry.pk for entry in saved}
+    assert len(ranked) == 3  # counted with the page
+    assert limits == [2]  # one statement, and not the 200-id window the cache would keep
