@@ -168,6 +168,7 @@ def test_with_the_cache_off_a_search_ranks_only_the_page_asked_for(
         page = ranked[0:2]
 
     assert ranked.cache_key is None
-    assert len(page) == 2 and set(page) <= {entry.pk for entry in saved}
+    assert len(page) == 2
+    assert set(page) <= {entry.pk for entry in saved}
     assert len(ranked) == 3  # counted with the page
     assert limits == [2]  # one statement, and not the 200-id window the cache would keep
