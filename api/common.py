@@ -60,9 +60,10 @@ def request_user(request: Request) -> User:
 def visible_library(request: Request, library_id: object) -> Library:
     """A library the user can see, or 404 (never 403: others' libraries do not exist for them)."""
     try:
-        library = Library.objects.visible_one(request_user(request), int(str(library_id)))
+        wanted = int(str(library_id))
     except ValueError:
-        library = None
+        raise NotFound("No such library.") from None
+    library = Library.objects.visible_one(request_user(request), wanted)
     if library is None:
         raise NotFound("No such library.")
     return library

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.db.models import Q
 
@@ -15,13 +14,15 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def of_active_user(self, digest: str, *, last_used_before: datetime) -> ApiTokenUse | None:
         """The token with this digest, its user loaded and active, and whether it was last
         used before `last_used_before`. Written out: every token-authenticated request asks
-        it, and building the ORM's join took 0.3 ms where PostgreSQL took 0.2 to answer."""
-        user_model = get_user_model()
-        users = user_model.objects.raw(
+        it, and building the ORM's join took 0.3 ms where PostgreSQL took 0.2 to answer.
+        A raw query: filters applied before it are ignored (call it on the manager)."""
+        from readinglist.models import User  # api depends on readinglist, never the reverse
+
+        users = User.objects.raw(
             "SELECT u.*, t.id AS token_id,"
             " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
             f" FROM {self.model._meta.db_table} t"
-            f" JOIN {user_model._meta.db_table} u ON u.id = t.user_id"
+            f" JOIN {User._meta.db_table} u ON u.id = t.user_id"
             " WHERE t.digest = %s AND u.is_active",
             [connection.ops.adapt_datetimefield_value(last_used_before), digest],
         )

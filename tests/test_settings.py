@@ -53,13 +53,13 @@ def test_bad_values_stop_start_up_with_a_clear_message(env: dict[str, str], mess
     assert message in result.stderr
 
 
-@pytest.mark.parametrize(("seconds", "kept"), [(None, "1"), ("30", "1"), ("0", "None")])
+@pytest.mark.parametrize(("seconds", "kept"), [(None, "1 60"), ("30", "1 30"), ("0", "None 300")])
 def test_search_cache_seconds_zero_turns_the_results_cache_off(
     seconds: str | None, kept: str
 ) -> None:
     script = (
-        "import django; django.setup(); from django.core.cache import caches;"
-        " caches['search'].set('k', 1); print(caches['search'].get('k'))"
+        "import django; django.setup(); from django.core.cache import caches; c = caches['search'];"
+        " c.set('k', 1); print(c.get('k'), c.default_timeout)"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     clean.pop("SEARCH_CACHE_SECONDS", None)

@@ -330,6 +330,28 @@ def test_authentication_gives_the_token_with_its_user_in_one_query(
     assert auth.name == "script"  # the token's other columns load when asked for
 
 
+@pytest.mark.parametrize("last_used", [None, timedelta(hours=1)])
+def test_a_stale_token_use_is_written_down_in_one_more_query(
+    alice: User, django_assert_num_queries: Any, last_used: timedelta | None
+) -> None:
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from api.authentication import ApiTokenAuthentication
+
+    token, secret = create_api_token(user=alice, name="script")
+    if last_used is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - last_used)
+    request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {secret}"))
+
+    with django_assert_num_queries(2):  # the token with its user, then last_used_at
+        ApiTokenAuthentication().authenticate(request)
+
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    assert timezone.now() - token.last_used_at < timedelta(seconds=5)
+
+
 def test_schema_documents_the_secret_only_in_the_create_response() -> None:
     schema: Any = SchemaGenerator(patterns=urls_auth.urlpatterns).get_schema(public=True)
     components = schema["components"]["schemas"]

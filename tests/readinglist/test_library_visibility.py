@@ -2,16 +2,21 @@
 
 import pytest
 
-from readinglist.models import Lab, Library, User
+from readinglist.models import Lab, Library, Membership, User
 from readinglist.services.accounts import personal_library
+from readinglist.services.labs import add_member, create_lab
+from tests.factories import UserFactory
 
 
 @pytest.mark.django_db
 def test_visible_one_sees_what_visible_to_sees(
     alice: User, bob: User, charlie: User, lab: Lab
 ) -> None:
-    libraries = [personal_library(alice), personal_library(bob), lab.library]
-    for user in (alice, bob, charlie):
+    viewer = UserFactory(email="viewer@example.org")
+    add_member(lab=lab, user=viewer, role=Membership.Role.VIEWER)
+    other_lab = create_lab(owner=charlie, name="Charlie Lab")  # Charlie: a lab, not Alice's
+    libraries = [personal_library(alice), personal_library(bob), lab.library, other_lab.library]
+    for user in (alice, bob, charlie, viewer):
         for library in libraries:
             expected = Library.objects.visible_to(user).filter(pk=library.pk).first()
             found = Library.objects.visible_one(user, library.pk)
@@ -22,13 +27,17 @@ def test_visible_one_sees_what_visible_to_sees(
                     library.kind,
                     library.lab_id,
                 )
-    # Bob is a member of Alice's lab, not of her personal library; Charlie of nothing.
+    # Bob and the viewer belong to Alice's lab, not to her personal library; Charlie to
+    # another lab only.
     assert Library.objects.visible_one(bob, lab.library.pk) == lab.library
+    assert Library.objects.visible_one(viewer, lab.library.pk) == lab.library
     assert Library.objects.visible_one(bob, personal_library(alice).pk) is None
     assert Library.objects.visible_one(charlie, lab.library.pk) is None
+    assert Library.objects.visible_one(charlie, other_lab.library.pk) == other_lab.library
+    assert Library.objects.visible_one(bob, other_lab.library.pk) is None
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("library_id", [0, -1, 2**63, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize("library_id", [0, -1, 2**63 - 1, -(2**63), 2**63, -(2**63) - 1, 10**30])
 def test_visible_one_of_an_impossible_id_is_none(alice: User, library_id: int) -> None:
     assert Library.objects.visible_one(alice, library_id) is None
