@@ -62,6 +62,17 @@ def in_libraries(library_ids: Sequence[int]) -> Q:
     return condition
 
 
+def visible_library_condition(alias: str) -> str:
+    """`LibraryQuerySet.visible_to` as a condition on the library `alias`, for written-out
+    SQL; its parameters are the user's id, twice."""
+    from readinglist.models import Membership
+
+    return (
+        f"({alias}.owner_id = %s OR {alias}.lab_id IN"
+        f" (SELECT m.lab_id FROM {Membership._meta.db_table} m WHERE m.user_id = %s))"
+    )
+
+
 class LibraryQuerySet(models.QuerySet["Library"]):
     def visible_to(self, user: User) -> LibraryQuerySet:
         return self.filter(Q(owner=user) | Q(lab__memberships__user=user)).distinct()
@@ -70,14 +81,11 @@ class LibraryQuerySet(models.QuerySet["Library"]):
         """`visible_to(user).filter(pk=library_id).first()`, written out: most API requests
         ask it, and building that query took 0.3 ms where PostgreSQL took 0.1 to answer.
         A raw query: filters applied before it are ignored (call it on the manager)."""
-        from readinglist.models import Membership
-
         if not -(2**63) <= library_id < 2**63:  # SQLite cannot even compare it
             return None
         found = self.raw(
-            f"SELECT l.* FROM {self.model._meta.db_table} l WHERE l.id = %s"
-            f" AND (l.owner_id = %s OR EXISTS (SELECT 1 FROM {Membership._meta.db_table} m"
-            "  WHERE m.lab_id = l.lab_id AND m.user_id = %s))",
+            f"SELECT l.* FROM {self.model._meta.db_table} l"
+            f" WHERE l.id = %s AND {visible_library_condition('l')}",
             [library_id, user.pk, user.pk],
         )
         return next(iter(found), None)
