@@ -4,57 +4,83 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from urllib.parse import quote
 
-from readinglist.enrichment.http import Fetch, fetch
-from readinglist.metadata import PageMetadata, Source, clean_text
+from readinglist import identifiers as ids
+from readinglist.enrichment.http import Fetch, FetchError, NotFound, fetch
+from readinglist.enrichment.records import Registry, RegistryRecord
+from readinglist.metadata import ItemType, clean_text
 
 API = "https://export.arxiv.org/api/query?id_list={}"
-_NS = {
-    "atom": "http://www.w3.org/2005/Atom",
-    "arxiv": "http://arxiv.org/schemas/atom",
-}
-_VERSION = re.compile(r"v(\d+)$")
+PDF = "https://arxiv.org/pdf/{}"
+_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+_ERROR_ENTRY = "/api/errors"  # the <id> of the entry arXiv sends instead of an error status
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class ArxivRecord:
-    metadata: PageMetadata
-    latest_version: int | None
-    journal_doi: str | None
+def parse_xml(body: bytes, source: str) -> ET.Element:
+    """The root of an XML response, or FetchError if it is not well-formed XML.
+
+    No DTD is ever read: the DOCTYPE line (PubMed sends one) is dropped, and a body declaring
+    entities is refused outright, so neither external entities nor entity expansion can happen.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FetchError(f"{source}: malformed response (not UTF-8)") from error
+    if "<!ENTITY" in text:
+        raise FetchError(f"{source}: malformed response (declares XML entities)")
+    text = _DOCTYPE.sub("", text, count=1)
+    try:
+        return ET.fromstring(text)
+    except ET.ParseError as error:
+        raise FetchError(f"{source}: malformed XML: {error}") from error
 
 
-def parse_atom(body: bytes) -> ArxivRecord | None:
-    root = ET.fromstring(body)  # arXiv's own API, no DTDs
+def _text(node: ET.Element, path: str) -> str:
+    found = node.find(path, _NS)
+    return clean_text("".join(found.itertext())) if found is not None else ""
+
+
+def parse_atom(body: bytes, arxiv_id: str) -> RegistryRecord | None:
+    root = parse_xml(body, f"arXiv {arxiv_id}")
+    if root.tag != f"{{{_NS['atom']}}}feed":
+        raise FetchError(f"arXiv {arxiv_id}: malformed response (no Atom feed)")
     entry = root.find("atom:entry", _NS)
-    if entry is None or entry.find("atom:title", _NS) is None:
+    if entry is None:
         return None
-
-    def text(path: str) -> str:
-        node = entry.find(path, _NS)
-        return clean_text(node.text or "") if node is not None else ""
-
-    entry_id = text("atom:id")
-    m = _VERSION.search(entry_id)
-    doi = text("arxiv:doi") or None
-    return ArxivRecord(
-        metadata=PageMetadata(
-            title=text("atom:title"),
-            authors=tuple(
-                clean_text(n.text or "")
-                for n in entry.findall("atom:author/atom:name", _NS)
-                if n.text
-            ),
-            abstract=text("atom:summary"),
-            published=text("atom:published")[:10],
-            venue=text("arxiv:journal_ref"),
-            source=Source.REGISTRY,
+    entry_id = _text(entry, "atom:id")
+    # Besides an empty feed, "no such paper" is an error entry (an id arXiv cannot read) or,
+    # from older API versions, an entry without a title.
+    if _ERROR_ENTRY in entry_id or entry.find("atom:title", _NS) is None:
+        return None
+    found = ids.parse_arxiv(entry_id)
+    if found is None or found.id != arxiv_id:
+        # Attaching another paper's metadata would be worse than trying again later.
+        raise FetchError(f"arXiv {arxiv_id}: malformed response (entry {entry_id!r})")
+    doi = ids.clean_doi(_text(entry, "arxiv:doi"))
+    return RegistryRecord(
+        registry=Registry.ARXIV,
+        title=_text(entry, "atom:title"),
+        authors=tuple(
+            name
+            for node in entry.findall("atom:author/atom:name", _NS)
+            if (name := clean_text(node.text or ""))
         ),
-        latest_version=int(m.group(1)) if m else None,
-        journal_doi=doi,
+        abstract=_text(entry, "atom:summary"),
+        published=_text(entry, "atom:published")[:10],
+        venue=_text(entry, "arxiv:journal_ref") or "arXiv",
+        pdf_url=PDF.format(arxiv_id),
+        item_type=ItemType.PREPRINT,
+        identifiers={"doi": doi} if doi else {},
+        latest_arxiv_version=found.version,
     )
 
 
-def lookup(arxiv_id: str, *, get: Fetch = fetch) -> ArxivRecord | None:
-    return parse_atom(get(API.format(quote(arxiv_id, safe=""))))
+def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:
+    """The arXiv record of an unversioned arXiv id ("1706.03762", "hep-th/9901001")."""
+    try:
+        body = get(API.format(quote(key, safe="")))
+    except NotFound:
+        return None
+    return parse_atom(body, key)

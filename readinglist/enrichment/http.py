@@ -12,7 +12,11 @@ Fetch = Callable[[str], bytes]
 
 
 class FetchError(Exception):
-    """The registry did not answer usefully after the retries."""
+    """The registry did not answer usefully after the retries (worth trying again later)."""
+
+
+class NotFound(FetchError):
+    """The registry answered that it does not know this identifier (404 or 410): final."""
 
 
 def fetch(url: str, *, timeout: float = 10.0, retries: int = 3, backoff: float = 1.0) -> bytes:
@@ -25,6 +29,8 @@ def fetch(url: str, *, timeout: float = 10.0, retries: int = 3, backoff: float =
                 body: bytes = response.read(5_000_000)
                 return body
         except urllib.error.HTTPError as error:
+            if error.code in (404, 410):
+                raise NotFound(f"{url}: HTTP {error.code}") from error
             if error.code != 429 and error.code < 500:
                 raise FetchError(f"{url}: HTTP {error.code}") from error
             last = error
