@@ -434,6 +434,82 @@ def clean_doi(value: str) -> str | None:
     return doi
 
 
+# Publisher pages whose URL path carries the article's DOI (what Zotero's translators and the
+# extension's `idsFromUrl` read too), so every form of one article's URL names one DOI:
+# bioRxiv/medRxiv `/content/10.1101/<id>vN.full.pdf`, Atypon platforms (ACM, Wiley, Taylor &
+# Francis, SAGE, ACS, Science, PNAS) `/doi/[abs|full|pdf|epdf/]10.x/...`, Springer, Nature,
+# IOP, Frontiers, PLOS, eLife and PeerJ.
+_BIORXIV_HOSTS = frozenset({"biorxiv.org", "www.biorxiv.org", "medrxiv.org", "www.medrxiv.org"})
+_BIORXIV_PATH_RE = re.compile(
+    r"/content/(?:(?:biorxiv|medrxiv)/early/\d{4}/\d{2}/\d{2}/|10\.1101/)"
+    r"(?P<id>\d{4}\.\d{2}\.\d{2}\.\d{5,}|\d{5,})(?:v\d+)?(?:\.[a-z+.-]+)?(?:/.*)?",
+    re.IGNORECASE,
+)
+_ATYPON_PATH_RE = re.compile(
+    r"/doi/(?:(?:abs|full|pdf|epdf|pdfdirect|reader|epub|fullHtml|book|suppl|figure|ref)/)?"
+    r"(?P<doi>10\.\d{4,9}/.+?)/?",
+    re.IGNORECASE,
+)
+_SPRINGER_HOSTS = frozenset({"link.springer.com"})
+_SPRINGER_PATH_RE = re.compile(
+    r"/(?:article|chapter|book|referenceworkentry|protocol|content/pdf)/"
+    r"(?P<doi>10\.\d{4,9}/[^/]+?)(?:\.pdf)?/?",
+    re.IGNORECASE,
+)
+_NATURE_HOSTS = frozenset({"nature.com", "www.nature.com"})
+_NATURE_PATH_RE = re.compile(r"/articles/(?P<id>[a-z0-9][a-z0-9._-]*?)(?:\.pdf)?/?", re.IGNORECASE)
+_IOP_HOSTS = frozenset({"iopscience.iop.org"})
+_IOP_PATH_RE = re.compile(r"/article/(?P<doi>10\.\d{4,9}/.+?)(?:/pdf|/meta)?/?", re.IGNORECASE)
+_FRONTIERS_HOSTS = frozenset({"frontiersin.org", "www.frontiersin.org"})
+_FRONTIERS_PATH_RE = re.compile(
+    r"/(?:journals/[a-z-]+/)?articles/(?P<doi>10\.3389/[^/]+)(?:/(?:full|pdf|abstract))?/?",
+    re.IGNORECASE,
+)
+_PLOS_HOSTS = frozenset({"journals.plos.org"})
+_ELIFE_HOSTS = frozenset({"elifesciences.org"})
+_ELIFE_PATH_RE = re.compile(r"/articles/(?P<n>\d{3,6})(?:v\d+)?(?:\.pdf)?/?")
+_PEERJ_HOSTS = frozenset({"peerj.com"})
+_PEERJ_PATH_RE = re.compile(r"/articles/(?P<n>\d{1,6})(?:\.pdf)?/?")
+
+
+def _doi_from_publisher_url(url: _Url) -> str | None:
+    """The DOI a known publisher's article URL carries in its path (or PLOS's `id=`)."""
+    path = _unquote_fully(url.path)
+    found: str | None = None
+    if url.host in _BIORXIV_HOSTS:
+        m = _BIORXIV_PATH_RE.fullmatch(path)
+        found = f"10.1101/{m.group('id')}" if m else None
+    elif url.host in _SPRINGER_HOSTS:
+        m = _SPRINGER_PATH_RE.fullmatch(path)
+        found = m.group("doi") if m else None
+    elif url.host in _NATURE_HOSTS:
+        m = _NATURE_PATH_RE.fullmatch(path)
+        found = f"10.1038/{m.group('id')}" if m else None
+    elif url.host in _IOP_HOSTS:
+        m = _IOP_PATH_RE.fullmatch(path)
+        found = m.group("doi") if m else None
+    elif url.host in _FRONTIERS_HOSTS:
+        m = _FRONTIERS_PATH_RE.fullmatch(path)
+        found = m.group("doi") if m else None
+    elif url.host in _PLOS_HOSTS:
+        found = next(iter(parse_qs(url.query).get("id", [])), None)
+    elif url.host in _ELIFE_HOSTS:
+        m = _ELIFE_PATH_RE.fullmatch(path)
+        found = f"10.7554/eLife.{m.group('n')}" if m else None
+    elif url.host in _PEERJ_HOSTS:
+        m = _PEERJ_PATH_RE.fullmatch(path)
+        found = f"10.7717/peerj.{m.group('n')}" if m else None
+    else:
+        m = _ATYPON_PATH_RE.fullmatch(path)
+        found = m.group("doi") if m else None
+    if found is None:
+        return None
+    doi = _strip_trailing(found)
+    if _DOI_RE.fullmatch(doi) is None or not doi.isprintable() or not idutils.is_doi(doi):
+        return None
+    return doi
+
+
 def doi_url(doi: str) -> str:
     # Percent-encode what cannot stand in a URL path (<, >, #, ?, %, spaces); doi.org decodes it.
     return "https://doi.org/" + quote(doi, safe=_PATH_SAFE)
@@ -690,8 +766,9 @@ def identify(value: str) -> Identifiers:
     """Every identifier a URL or identifier string implies; empty Identifiers for junk.
 
     A DOI resolver URL is identified by its DOI alone (url stays None); any other http(s) URL
-    keeps its canonical form in ``url`` next to whatever ids its host and path carry. A DOI is
-    never taken from a non-resolver URL (see clean_doi).
+    keeps its canonical form in ``url`` next to whatever ids its host and path carry: the DOI
+    in a known publisher's article URL (`_doi_from_publisher_url`; `clean_doi` itself takes
+    none from a non-resolver URL).
     """
     text = value.strip()
     if not text:
@@ -702,6 +779,10 @@ def identify(value: str) -> Identifiers:
             doi = clean_doi(text)
             if doi is not None:
                 return _from_doi(doi)
+        if url.host not in _KNOWN_HOSTS:
+            doi = _doi_from_publisher_url(url)
+            if doi is not None:
+                return replace(_from_doi(doi), url=canonicalize_url(url.text))
         return Identifiers(
             arxiv=_arxiv_from_url(url),
             openreview=parse_openreview(text),
