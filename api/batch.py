@@ -28,6 +28,7 @@ from readinglist.models import (
     Tombstone,
     User,
 )
+from readinglist.services.access import LibraryNotWritable
 from readinglist.services.annotations import (
     create_note,
     delete_highlight,
@@ -35,7 +36,6 @@ from readinglist.services.annotations import (
     update_note,
 )
 from readinglist.services.entries import (
-    LibraryNotWritable,
     delete_entry,
     save_paper,
     update_entry,

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from readinglist.models import Library, User
 from readinglist.pagination import CountWhenFullPaginator
-from readinglist.services.entries import LibraryNotWritable
+from readinglist.services.access import LibraryNotWritable
 
 VERSION_HEADER = "Last-Modified-Version"
 

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from readinglist.models import Entry, Highlight, Note
-from readinglist.services.entries import LibraryNotWritable
+from readinglist.services.access import LibraryNotWritable
 from readinglist.services.versioning import LibraryVersionConflict, ObjectGone, StaleObject
 
 

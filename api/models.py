@@ -1,4 +1,5 @@
-"""API-only state: personal access tokens and stored responses for idempotent retries."""
+"""API-only state: personal access tokens, stored responses for idempotent retries, and the
+secrets of lists' live .bib URLs."""
 
 from __future__ import annotations
 
@@ -88,42 +89,6 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.status_code}"
-
-
-class ImportJob(models.Model):
-    """A large import running as a background task; `done` of `total` records is its progress."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    library = models.ForeignKey("readinglist.Library", on_delete=models.CASCADE, related_name="+")
-    format = models.CharField(max_length=16)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    # The uploaded text until the job has run (then emptied), and the import report after.
-    content = models.TextField(blank=True)
-    report = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]),
-                name="api_importjob_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=Q(done__lte=models.F("total")), name="api_importjob_done_within_total"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"import {self.pk} ({self.status}, {self.done}/{self.total})"
 
 
 class ListFeedToken(models.Model):

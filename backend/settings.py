@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.headless",
     "allauth.usersessions",
+    "django_tasks_db",
     "api",
 ]
 
@@ -154,6 +155,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a generous timeout turns lock contention into waiting, not errors.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # The worker (`manage.py worker`) and the server share the file: with write-ahead logging
+    # a writer never blocks the other's readers.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
 else:
     # PostgreSQL's default random_page_cost (4) models spinning disks; with SSDs or a cached
     # working set it makes the planner filter a whole library row by row instead of using
@@ -271,16 +275,28 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Background work (imports, metadata enrichment) goes through Django's tasks framework. The
-# immediate backend runs a task inside the request; a worker backend can replace it by path.
+# Background work (imports, metadata enrichment) goes through Django's tasks framework, queued
+# in the project's database (django-tasks-db) and run by `manage.py worker`: any number of
+# workers on any machines share the queue through the database.
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
 
-# Complete saved papers from arXiv and Crossref/DataCite after each save (needs network).
-ENRICHMENT_ENABLED = env_bool("ENRICHMENT_ENABLED", False)
+# A running import whose worker has not reported progress for this long is taken to have
+# died with its worker, and another worker starts it again (`manage.py worker`).
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 120, minimum=5)
+
+# Ask the registries (arXiv, Crossref, DataCite, OpenReview, ACL Anthology, PubMed) about
+# every new paper, on the worker. Off only for installs that must never reach the network.
+ENRICHMENT_ENABLED = env_bool("ENRICHMENT_ENABLED", True)
+# Who to contact about this install's registry traffic (Crossref's and NCBI's etiquette).
+REGISTRY_CONTACT_EMAIL = env_str("REGISTRY_CONTACT_EMAIL", "")
+if REGISTRY_CONTACT_EMAIL and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", REGISTRY_CONTACT_EMAIL):
+    raise ImproperlyConfigured(
+        f"REGISTRY_CONTACT_EMAIL must be an email address, got {REGISTRY_CONTACT_EMAIL!r}"
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

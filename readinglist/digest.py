@@ -1,20 +1,21 @@
 """The weekly lab digest: new entries, most read, discussions, upcoming journal club.
 
-Built from lab-level facts only: titles, counts and presenters. No reading state of any one
+Built from lab-level facts only: titles (as the lab's library sees them), counts,
+presenters and what registries reported about the lab's papers. No reading state of any one
 person, no private note and no comment text goes into it, so the same digest can be mailed to
 members and published on the lab's secret Atom URL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
-from readinglist.models import Entry, JournalClubSession, Lab, Library, User
+from readinglist.models import Entry, JournalClubSession, Lab, Library, PaperEvent, User
 
 DIGEST_DAYS = 7
 TOP = 10
@@ -25,6 +26,13 @@ class DigestItem:
     title: str
     url: str
     count: int = 0
+
+
+@dataclass(frozen=True)
+class PaperUpdate:
+    title: str
+    url: str
+    what: str  # "v3 on arXiv", "published: 10.1145/..."
 
 
 @dataclass(frozen=True)
@@ -44,16 +52,25 @@ class Digest:
     most_read: list[DigestItem]
     discussions: list[DigestItem]
     upcoming: list[UpcomingSession]
+    # New arXiv versions and publications of the lab's preprints, as registries reported.
+    paper_updates: list[PaperUpdate] = field(default_factory=list)
+    paper_update_count: int = 0
 
     @property
     def is_empty(self) -> bool:
-        return not (self.new_entries or self.most_read or self.discussions or self.upcoming)
+        return not (
+            self.new_entries
+            or self.most_read
+            or self.discussions
+            or self.upcoming
+            or self.paper_updates
+        )
 
 
 def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Digest:
     since = until - timedelta(days=days)
     library = Library.objects.get(lab=lab)
-    entries = Entry.objects.filter(library=library).select_related("paper")
+    entries = Entry.objects.filter(library=library).defer("search_vector")
     new = entries.filter(added_at__gte=since, added_at__lt=until).order_by("-added_at", "-id")
     most_read = (
         entries.annotate(
@@ -84,26 +101,48 @@ def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Diges
             starts_at__lt=until + timedelta(days=14),
             discussed_at__isnull=True,
         )
-        .select_related("entry__paper", "presenter")
+        .select_related("entry", "presenter")
         .order_by("starts_at", "id")
     )
+    events = PaperEvent.objects.filter(
+        paper_id__in=entries.values("paper_id"), detected_at__gte=since, detected_at__lt=until
+    ).order_by("-detected_at", "-id")
+    shown_events = list(events[:TOP])
+    seen_as = {
+        paper_id: (title, url)
+        for paper_id, title, url in entries.filter(
+            paper_id__in={event.paper_id for event in shown_events}
+        ).values_list("paper_id", "title", "url")
+    }
     return Digest(
         lab_name=lab.name,
         since=since,
         until=until,
-        new_entries=[DigestItem(e.paper.title, e.paper.url) for e in new[:TOP]],
-        most_read=[DigestItem(e.paper.title, e.paper.url, e.n) for e in most_read[:TOP]],  # type: ignore[attr-defined]
-        discussions=[DigestItem(e.paper.title, e.paper.url, e.n) for e in talked[:TOP]],  # type: ignore[attr-defined]
+        new_entries=[DigestItem(e.title, e.url) for e in new[:TOP]],
+        most_read=[DigestItem(e.title, e.url, e.n) for e in most_read[:TOP]],  # type: ignore[attr-defined]
+        discussions=[DigestItem(e.title, e.url, e.n) for e in talked[:TOP]],  # type: ignore[attr-defined]
         upcoming=[
             UpcomingSession(
-                s.entry.paper.title,
-                s.entry.paper.url,
+                s.entry.title,
+                s.entry.url,
                 s.starts_at,
                 (s.presenter.name or "a member") if s.presenter else "",
             )
             for s in sessions[:TOP]
         ],
+        paper_updates=[
+            PaperUpdate(*seen_as[event.paper_id], _update_text(event))
+            for event in shown_events
+            if event.paper_id in seen_as
+        ],
+        paper_update_count=events.count(),
     )
+
+
+def _update_text(event: PaperEvent) -> str:
+    if event.kind == PaperEvent.Kind.NEW_VERSION:
+        return f"v{event.detail} on arXiv"
+    return f"published: {event.detail}"
 
 
 def render_digest(digest: Digest) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from readinglist import identifiers as ids
 from readinglist import sql
 from readinglist.models import (
     Entry,
+    EntryIdentifier,
     EntryTag,
     Lab,
     Library,
@@ -68,16 +69,28 @@ def _keys_for(values: list[str]) -> dict[str, list[tuple[str, str]]]:
 ENTRY, LIBRARY, LAB = Entry._meta.db_table, Library._meta.db_table, Lab._meta.db_table
 ENTRY_TAG, TAG = EntryTag._meta.db_table, Tag._meta.db_table
 STATE, IDENTIFIER = ReadingState._meta.db_table, PaperIdentifier._meta.db_table
+LOCAL_IDENTIFIER = EntryIdentifier._meta.db_table
 
 
-def _papers_by_key(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def _papers_by_key(user: User, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The paper each key names: globally, else through an identifier one of the user's
+    libraries stated for an entry (which only that library's members see). One statement."""
     pairs = sorted(wanted)
-    condition = " OR ".join(["(scheme = %s AND value = %s)"] * len(pairs))
-    found = sql.rows(
-        f"SELECT scheme, value, paper_id FROM {IDENTIFIER} WHERE {condition}",
-        [part for pair in pairs for part in pair],
-    )
-    return {(scheme, value): paper_id for scheme, value, paper_id in found}
+    keys = " OR ".join(["(scheme = %s AND value = %s)"] * len(pairs))
+    local_keys = " OR ".join(["(li.scheme = %s AND li.value = %s)"] * len(pairs))
+    params = [part for pair in pairs for part in pair]
+    found: dict[tuple[str, str], int] = {}
+    for scheme, value, paper_id, _stated in sql.rows(
+        f"SELECT scheme, value, paper_id, 0 FROM {IDENTIFIER} WHERE {keys}"
+        " UNION ALL"
+        f" SELECT li.scheme, li.value, e.paper_id, 1 FROM {LOCAL_IDENTIFIER} li"
+        f" JOIN {ENTRY} e ON e.id = li.entry_id JOIN {LIBRARY} l ON l.id = li.library_id"
+        f" WHERE ({local_keys}) AND {visible_library_condition('l')}"
+        " ORDER BY 4",
+        [*params, *params, user.pk, user.pk],
+    ):
+        found.setdefault((scheme, value), paper_id)
+    return found
 
 
 def _entries_by_paper(user: User, paper_ids: set[int]) -> dict[int, list[LookupEntry]]:
@@ -139,7 +152,7 @@ def _entries_by_paper(user: User, paper_ids: set[int]) -> dict[int, list[LookupE
 def lookup(*, user: User, values: list[str]) -> list[LookupResult]:
     keys_by_value = _keys_for(values)
     wanted = {key for keys in keys_by_value.values() for key in keys}
-    paper_by_key = _papers_by_key(wanted) if wanted else {}
+    paper_by_key = _papers_by_key(user, wanted) if wanted else {}
     paper_ids = set(paper_by_key.values())
     entries_by_paper = _entries_by_paper(user, paper_ids) if paper_ids else {}
 

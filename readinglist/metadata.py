@@ -1,20 +1,26 @@
-"""Page metadata as clients send it, and the rule for merging it into a Paper.
+"""Page metadata as clients send it, and the rules for what a library sees of a paper.
 
-Several saves of one paper bring metadata of different quality: a Highwire `citation_title`
-beats an `og:title`, and a title cut short with an ellipsis never replaces the full one. Each
-Paper remembers which source gave each field (`Paper.field_sources`) so the merge is stable
-whatever order the saves arrive in.
+Metadata comes in three layers. *Authoritative*: what a registry says (on the global Paper).
+*Contributed*: what a library's saves and imports brought (on its Entry); several saves bring
+metadata of different quality, so a Highwire `citation_title` beats an `og:title` and a title
+cut short with an ellipsis never replaces the full one, whatever order the saves arrive in
+(`Entry.contributed_sources` remembers where each value came from). *Overrides*: a person's
+edits in that library. `effective_metadata` combines them: an override always wins in its
+library, then the registry, then the library's best contribution.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-MERGED_FIELDS = ("title", "authors", "abstract", "published", "venue", "pdf_url")
+MERGED_FIELDS = ("title", "authors", "abstract", "published", "venue", "pdf_url", "item_type")
+# Everything a library sees of a paper, and what a person may edit in their library.
+DESCRIPTIVE_FIELDS = (*MERGED_FIELDS[:-1], "url", "item_type")
 
 MAX_LENGTHS = {
     "title": 2000,
@@ -22,16 +28,33 @@ MAX_LENGTHS = {
     "published": 32,
     "venue": 500,
     "pdf_url": 2000,
+    "url": 2000,
 }
 MAX_AUTHORS = 500
 MAX_AUTHOR_LENGTH = 300
 
 
-class Source(StrEnum):
-    """Where a value came from, best first. The rank decides which value a Paper keeps."""
+class ItemType(StrEnum):
+    """What kind of work a paper is. Registries say it; a library may override it."""
 
-    USER = "user"  # typed by a person in the popup or web app
-    REGISTRY = "registry"  # arXiv API, Crossref, DataCite
+    ARTICLE = "article"  # a journal article
+    CONFERENCE_PAPER = "conference_paper"
+    PREPRINT = "preprint"
+    BOOK = "book"
+    CHAPTER = "chapter"
+    THESIS = "thesis"
+    REPORT = "report"
+    DATASET = "dataset"
+    SOFTWARE = "software"
+    WEBPAGE = "webpage"
+    OTHER = "other"
+
+
+class Source(StrEnum):
+    """Where a client's value came from, best first. The rank decides which value a library
+    keeps among its own contributions; "user" (typed by a person) is an override instead."""
+
+    USER = "user"  # typed by a person in the popup or web app: this library's override
     CITATION = "citation"  # Highwire citation_* meta tags
     JSONLD = "jsonld"  # JSON-LD ScholarlyArticle
     DUBLIN_CORE = "dc"  # dc.* / DC.* / prism.* / eprints.*
@@ -42,7 +65,6 @@ class Source(StrEnum):
 
 SOURCE_RANK: dict[Source, int] = {
     Source.USER: 100,
-    Source.REGISTRY: 80,
     Source.CITATION: 70,
     Source.JSONLD: 60,
     Source.DUBLIN_CORE: 50,
@@ -78,6 +100,7 @@ class PageMetadata:
     published: str = ""
     venue: str = ""
     pdf_url: str = ""
+    item_type: str = ""
     identifiers: dict[str, str] = field(default_factory=dict)
     source: Source = Source.DOCUMENT
     # Per-field override of `source`, e.g. {"abstract": "site"} when the abstract came from DOM.
@@ -95,6 +118,7 @@ class PageMetadata:
             published=clean_text(data.get("published") or data.get("date") or ""),
             venue=clean_text(data.get("venue") or ""),
             pdf_url=(data.get("pdf_url") or "").strip(),
+            item_type=data.get("item_type") or "",
             identifiers=dict(data.get("identifiers") or {}),
             source=Source(data.get("source") or source),
             field_sources={k: Source(v) for k, v in (data.get("field_sources") or {}).items()},
@@ -102,6 +126,27 @@ class PageMetadata:
 
     def source_of(self, name: str) -> Source:
         return self.field_sources.get(name, self.source)
+
+    def contributed(self) -> PageMetadata:
+        """The fields a person typed ("user") removed: what merges into `contributed`."""
+        if self.source is not Source.USER and Source.USER not in self.field_sources.values():
+            return self
+        blank = {
+            name: () if name == "authors" else ""
+            for name in MERGED_FIELDS
+            if self.source_of(name) is Source.USER
+        }
+        kept = {k: v for k, v in self.field_sources.items() if v is not Source.USER}
+        base = Source.DOCUMENT if self.source is Source.USER else self.source
+        return replace(self, **blank, source=base, field_sources=kept)  # type: ignore[arg-type]
+
+    def overrides(self) -> dict[str, Any]:
+        """The non-empty fields a person typed ("user"): this library's overrides."""
+        return {
+            name: self.value_of(name)
+            for name in MERGED_FIELDS
+            if self.source_of(name) is Source.USER and self.value_of(name)
+        }
 
     def value_of(self, name: str) -> Any:
         return list(self.authors) if name == "authors" else getattr(self, name)
@@ -137,3 +182,57 @@ def merge_into(
         if not old or new_rank > old_rank:
             changes[name] = (new, new_source)
     return changes
+
+
+def empty_value(name: str) -> Any:
+    return [] if name == "authors" else ""
+
+
+def effective_metadata(
+    *,
+    authoritative: Mapping[str, Any],
+    contributed: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+) -> dict[str, Any]:
+    """What a library sees of a paper: per field, its override, else the registry's value,
+    else its own best contribution."""
+    seen: dict[str, Any] = {}
+    for name in DESCRIPTIVE_FIELDS:
+        if name in overrides:
+            seen[name] = overrides[name]
+        elif authoritative.get(name):
+            seen[name] = authoritative[name]
+        else:
+            seen[name] = contributed.get(name) or empty_value(name)
+    return seen
+
+
+_NOT_WORD = re.compile(r"[^\w]+")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_WORD.sub(" ", bare).replace("_", " ").strip()
+
+
+def family_name(author: str) -> str:
+    """The family name of "Family, Given" or "Given Family" (the last word)."""
+    author = author.strip()
+    if "," in author:
+        return author.split(",", 1)[0].strip()
+    words = author.split()
+    return words[-1] if words else ""
+
+
+def fingerprint(*, title: str, authors: tuple[str, ...] | list[str], published: str) -> str | None:
+    """The identity of a work that has no identifier: normalized title, the first author's
+    family name and the year ("attention is all you need|vaswani|2017"). None without a
+    title; author and year may be empty."""
+    folded_title = " ".join(_fold(title).split())
+    if len(folded_title) < 3:
+        return None
+    family = _fold(family_name(authors[0])) if authors else ""
+    year = _YEAR.search(published)
+    return f"{folded_title}|{family}|{year.group(1) if year else ''}"

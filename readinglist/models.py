@@ -17,10 +17,14 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from readinglist.metadata import ItemType
 from readinglist.querysets import EntryQuerySet, LabQuerySet, LibraryQuerySet, PaperQuerySet
 
 MAX_TITLE_LENGTH = 2000
 MAX_TAG_LENGTH = 100
+IDENTIFIER_SCHEMES = ["arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "url", "fingerprint"]
+ITEM_TYPE_CHOICES = [(t.value, t.value.replace("_", " ").capitalize()) for t in ItemType]
+ITEM_TYPE_VALUES = [t.value for t in ItemType]
 
 
 class UserManager(BaseUserManager["User"]):
@@ -65,7 +69,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Paper(models.Model):
-    """One work, shared by everyone; its identity is the set of its `PaperIdentifier`s."""
+    """One work, shared by everyone; its identity is the set of its `PaperIdentifier`s.
+
+    It holds identity and *authoritative* metadata only: what the server itself fetched from
+    the registry that owns one of its identifiers (see `readinglist.enrichment`), or derived
+    from an identifier (the arXiv abstract and PDF links). What clients send belongs to the
+    library that sent it (`EntryContribution`).
+    """
+
+    class Enrichment(models.TextChoices):
+        PENDING = "pending", "Waiting for the registry"
+        DONE = "done", "Registry answered"
+        NOT_FOUND = "not_found", "Registry does not know it"
+        FAILED = "failed", "Registry unreachable, gave up"
+        NONE = "none", "No registry for its identifiers"
 
     title = models.CharField(max_length=MAX_TITLE_LENGTH, blank=True)
     authors = models.JSONField(default=list, blank=True)
@@ -74,19 +91,69 @@ class Paper(models.Model):
     venue = models.CharField(max_length=500, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     pdf_url = models.URLField(max_length=2000, blank=True)
+    item_type = models.CharField(max_length=20, choices=ITEM_TYPE_CHOICES, blank=True)
+    # The newest arXiv version the arXiv API reported (never a client's word).
     arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
-    # Which source supplied each field, so a weaker source never overwrites a stronger one.
+    # Which registry gave each field ({"title": "crossref", ...}).
     field_sources = models.JSONField(default=dict, blank=True)
-    # Weighted full-text document (PostgreSQL, GIN-indexed by migration 0002); kept current by
-    # the services that change metadata. Unused on SQLite.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
+    enrichment = models.CharField(
+        max_length=10, choices=Enrichment.choices, default=Enrichment.PENDING
+    )
+    enrichment_attempts = models.PositiveSmallIntegerField(default=0)
+    enriched_at = models.DateTimeField(null=True, blank=True)
+    enrichment_error = models.CharField(max_length=500, blank=True)
+    enrichment_retry_at = models.DateTimeField(null=True, blank=True)
+    # Set when this paper turned out to be the same work as another and was merged into it.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PaperQuerySet.as_manager()
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enrichment__in=["pending", "done", "not_found", "failed", "none"]),
+                name="readinglist_paper_enrichment_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(item_type__in=["", *ITEM_TYPE_VALUES]),
+                name="readinglist_paper_item_type_valid",
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.title or f"Paper {self.pk}"
+
+
+class PaperEvent(models.Model):
+    """Something a registry told about a paper that its readers want to know (digest, page)."""
+
+    class Kind(models.TextChoices):
+        NEW_VERSION = "new_version", "New arXiv version"
+        PUBLISHED = "published", "Published"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    detail = models.CharField(max_length=500, help_text="The version number or the DOI")
+    detected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["new_version", "published"]),
+                name="readinglist_paperevent_kind_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["paper", "kind", "detail"], name="readinglist_paperevent_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["detected_at"], name="readinglist_paperevent_when")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} {self.kind} {self.detail}"
 
 
 class PaperIdentifier(models.Model):
@@ -98,6 +165,8 @@ class PaperIdentifier(models.Model):
         PMID = "pmid", "PubMed"
         PMCID = "pmcid", "PubMed Central"
         URL = "url", "URL"
+        # Normalized title + first author's family name + year, for works with no identifier.
+        FINGERPRINT = "fingerprint", "Fingerprint"
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="identifiers")
     scheme = models.CharField(max_length=16, choices=Scheme.choices)
@@ -112,9 +181,7 @@ class PaperIdentifier(models.Model):
                 fields=["scheme", "value"], name="readinglist_paperidentifier_unique"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    scheme__in=["arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "url"]
-                ),
+                condition=Q(scheme__in=IDENTIFIER_SCHEMES),
                 name="readinglist_paperidentifier_scheme_valid",
             ),
             models.CheckConstraint(
@@ -289,7 +356,12 @@ class Tag(LibraryObject):
 
 
 class Entry(LibraryObject):
-    """A paper saved in a library (once per library)."""
+    """A paper saved in a library (once per library), with the metadata this library sees.
+
+    The metadata fields (`title` ... `item_type`) are what the library sees, kept by the
+    services from its `EntryContribution` (its edits, else the paper's registry value, else
+    what the library's saves and imports brought). Nothing another library sends reaches them.
+    """
 
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="entries")
     added_by = models.ForeignKey(
@@ -297,8 +369,18 @@ class Entry(LibraryObject):
     )
     added_at = models.DateTimeField(default=timezone.now)
     tags = models.ManyToManyField(Tag, through="EntryTag", related_name="entries")
-    # A copy of the paper's search vector, kept equal by PostgreSQL triggers (migration 0004),
-    # so a search within one library reads one GIN index instead of every paper's vector.
+    title = models.CharField(max_length=MAX_TITLE_LENGTH, blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    abstract = models.TextField(blank=True)
+    published = models.CharField(max_length=32, blank=True)
+    venue = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    pdf_url = models.URLField(max_length=2000, blank=True)
+    item_type = models.CharField(max_length=20, choices=ITEM_TYPE_CHOICES, blank=True)
+    # The newest arXiv version this library saved (from the URLs it saved the paper by).
+    arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Weighted full-text document of this entry's title, authors and abstract, kept by a
+    # PostgreSQL trigger (migration 0007) and GIN-indexed with library_id. Unused on SQLite.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
@@ -310,6 +392,10 @@ class Entry(LibraryObject):
             models.UniqueConstraint(
                 fields=["library", "paper"], name="readinglist_entry_paper_once_per_library"
             ),
+            models.CheckConstraint(
+                condition=Q(item_type__in=["", *ITEM_TYPE_VALUES]),
+                name="readinglist_entry_item_type_valid",
+            ),
         ]
         indexes = [
             *LibraryObject.Meta.indexes,
@@ -317,7 +403,62 @@ class Entry(LibraryObject):
         ]
 
     def __str__(self) -> str:
-        return f"{self.paper} in {self.library}"
+        return f"{self.title or self.url} in {self.library_id}"
+
+
+class EntryContribution(models.Model):
+    """What one library said about a paper it saved: per field the best value its saves and
+    imports brought (`contributed`, ranked by where each came from: `sources`), and a
+    person's edits (`overrides`). Only writes read it; it is kept out of the entry row that
+    every listing and search reads. No row: the library said nothing.
+    """
+
+    entry = models.OneToOneField(
+        Entry, on_delete=models.CASCADE, primary_key=True, related_name="contribution"
+    )
+    contributed = models.JSONField(default=dict, blank=True)
+    sources = models.JSONField(default=dict, blank=True)
+    overrides = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"contribution to entry {self.entry_id}"
+
+
+class EntryIdentifier(models.Model):
+    """An identifier a library stated for one of its entries that no registry confirmed.
+
+    It finds the entry for lookups and saves in that library only; the global paper gets it
+    when a registry confirms it (then this row is removed).
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="local_identifiers")
+    scheme = models.CharField(max_length=16, choices=PaperIdentifier.Scheme.choices)
+    value = models.CharField(max_length=2000)
+    display = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["library", "scheme", "value"], name="readinglist_entryidentifier_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(scheme__in=IDENTIFIER_SCHEMES),
+                name="readinglist_entryidentifier_scheme_valid",
+            ),
+        ]
+        # Lookups ask by key across the user's libraries, and saves within one.
+        indexes = [
+            models.Index(fields=["scheme", "value"], name="readinglist_entryident_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.display or self.value} in {self.library_id}"
+
+
+def shown_identifiers(entry: Entry) -> list[PaperIdentifier | EntryIdentifier]:
+    """The paper's identifiers, then those the entry's library stated (prefetch both)."""
+    return [*entry.paper.identifiers.all(), *entry.local_identifiers.all()]
 
 
 class EntryTag(models.Model):
@@ -483,6 +624,8 @@ class Tombstone(models.Model):
     object_type = models.CharField(max_length=10, choices=ObjectType.choices)
     key = models.UUIDField()
     version = models.BigIntegerField()
+    # An entry merged into another (the same work) names the entry that took its place.
+    merged_into = models.UUIDField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -623,3 +766,47 @@ class JournalClubSession(LibraryObject):
 
     def __str__(self) -> str:
         return f"{self.entry_id} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """A large import running on the worker; `done` of `total` records is its progress.
+
+    A worker that dies mid-import leaves the job "running" with a stale `heartbeat_at`;
+    another worker's sweep resumes it (the import is one transaction, so it starts over),
+    and after `MAX_IMPORT_ATTEMPTS` interrupted runs it is marked failed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    format = models.CharField(max_length=16)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # The uploaded text until the job has run (then emptied), and the import report after.
+    content = models.TextField(blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "api_importjob"  # made by the api app before imports moved to the domain
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="api_importjob_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(done__lte=models.F("total")), name="api_importjob_done_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status}, {self.done}/{self.total})"

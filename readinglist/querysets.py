@@ -27,9 +27,9 @@ EDITOR_ROLES = ("owner", "admin", "member")
 
 # What an entry listing shows, as `values()` names. Listings read rows, not model instances:
 # building about 240 instances for a page of 100 entries cost more CPU than the rest of the
-# request together.
-PAPER_FIELDS = (
-    "id",
+# request together. What a library sees of a paper is on its entry; the paper adds what is
+# the same for everyone (its latest arXiv version, whether the registries answered).
+ENTRY_METADATA_FIELDS = (
     "title",
     "authors",
     "abstract",
@@ -37,7 +37,7 @@ PAPER_FIELDS = (
     "venue",
     "url",
     "pdf_url",
-    "arxiv_version",
+    "item_type",
 )
 ENTRY_LISTING_FIELDS = (
     "id",
@@ -46,8 +46,14 @@ ENTRY_LISTING_FIELDS = (
     "version",
     "added_by_id",
     "added_at",
-    *(f"paper__{name}" for name in PAPER_FIELDS),
+    "arxiv_version",
+    *ENTRY_METADATA_FIELDS,
+    "paper_id",
+    "paper__arxiv_version",
+    "paper__enrichment",
 )
+# Identity keys that are the server's own business, never shown.
+HIDDEN_SCHEMES = frozenset({"fingerprint"})
 STATE_FIELDS = ("status", "priority", "rating", "private_note", "read_at", "version")
 
 
@@ -153,9 +159,9 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         )
 
     def without_search_vectors(self) -> EntryQuerySet:
-        """Skip the entry's and its paper's tsvectors: listings never show them, and reading
+        """Skip the entry's tsvector: listings never show them, and reading
         and parsing them cost more than the rest of a page of rows."""
-        return self.defer("search_vector", "paper__search_vector")
+        return self.defer("search_vector")
 
     def newest_first(self) -> EntryQuerySet:
         return self.order_by("-added_at", "-id")
@@ -199,7 +205,8 @@ class ListingDetails:
     """What a page of entries shows besides its rows; entries without any are absent."""
 
     tags: dict[int, list[str]]  # by entry id, sorted case-insensitively
-    identifiers: dict[int, dict[str, str]]  # by paper id: scheme -> shown value
+    # By entry id: scheme -> shown value, the paper's own and those its library stated.
+    identifiers: dict[int, dict[str, str]]
     states: dict[int, dict[str, Any]]  # by entry id: the user's own state, `STATE_FIELDS`
 
 
@@ -213,7 +220,7 @@ def listing_details(rows: list[dict[str, Any]], *, user_id: int) -> ListingDetai
     own_states = ReadingState.objects.filter(entry_id__in=entry_ids, user_id=user_id)
     return ListingDetails(
         tags=_tag_names(entry_ids),
-        identifiers=_identifier_maps([row["paper__id"] for row in rows]),
+        identifiers=_identifier_maps({row["id"]: row["paper_id"] for row in rows}),
         states={state["entry_id"]: state for state in own_states.values("entry_id", *STATE_FIELDS)},
     )
 
@@ -223,6 +230,7 @@ def _listing_page_sql() -> str:
     """The statement behind `listing_page` on PostgreSQL; parameters: user id, entry ids."""
     from readinglist.models import (
         Entry,
+        EntryIdentifier,
         EntryTag,
         Paper,
         PaperIdentifier,
@@ -239,6 +247,8 @@ def _listing_page_sql() -> str:
         f"  JOIN {Tag._meta.db_table} t ON t.id = et.tag_id WHERE et.entry_id = e.id),"
         f" (SELECT array_agg(ARRAY[i.scheme, i.value, i.display])"
         f"  FROM {PaperIdentifier._meta.db_table} i WHERE i.paper_id = p.id),"
+        f" (SELECT array_agg(ARRAY[li.scheme, li.value, li.display])"
+        f"  FROM {EntryIdentifier._meta.db_table} li WHERE li.entry_id = e.id),"
         f" s.id IS NOT NULL, {', '.join('s.' + name for name in STATE_FIELDS)}"
         f" FROM {Entry._meta.db_table} e JOIN {Paper._meta.db_table} p ON p.id = e.paper_id"
         # Per entry through the (entry, user) unique index: as a plain join, PostgreSQL
@@ -271,18 +281,17 @@ def listing_page(
     entry_columns = len(ENTRY_LISTING_FIELDS)
     for record in sql.rows(_listing_page_sql(), [user_id, list(ids)]):
         row = dict(zip(ENTRY_LISTING_FIELDS, record[:entry_columns], strict=True))
-        entry_tags, entry_identifiers, has_state = record[entry_columns : entry_columns + 3]
+        entry_tags, paper_keys, local_keys, has_state = record[entry_columns : entry_columns + 4]
         # Django reads jsonb as text and leaves decoding to the field.
-        row["paper__authors"] = json.loads(row["paper__authors"])
+        row["authors"] = json.loads(row["authors"])
         found[row["id"]] = row
         if entry_tags:
             tags[row["id"]] = sorted(entry_tags, key=str.casefold)
-        if entry_identifiers:
-            identifiers[row["paper__id"]] = {
-                scheme: display or value for scheme, value, display in entry_identifiers
-            }
+        shown = _shown_identifiers(paper_keys or (), local_keys or ())
+        if shown:
+            identifiers[row["id"]] = shown
         if has_state:
-            state = dict(zip(STATE_FIELDS, record[entry_columns + 3 :], strict=True))
+            state = dict(zip(STATE_FIELDS, record[entry_columns + 4 :], strict=True))
             states[row["id"]] = {"entry_id": row["id"], **state}
     rows = [found[entry_id] for entry_id in ids if entry_id in found]
     return rows, ListingDetails(tags=tags, identifiers=identifiers, states=states)
@@ -304,23 +313,51 @@ def _tag_names(entry_ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
-def _identifier_maps(paper_ids: list[int]) -> dict[int, dict[str, str]]:
-    from readinglist.models import PaperIdentifier
+def _shown_identifiers(
+    paper_keys: Sequence[Sequence[str]], local_keys: Sequence[Sequence[str]]
+) -> dict[str, str]:
+    """Scheme -> shown value: the paper's own identifiers, then those the library stated
+    for a scheme the paper has none of."""
+    shown: dict[str, str] = {}
+    for scheme, value, display in (*paper_keys, *local_keys):
+        if scheme not in HIDDEN_SCHEMES:
+            shown.setdefault(scheme, display or value)
+    return shown
 
-    identifiers: dict[int, dict[str, str]] = {}
-    condition, params = sql.in_ids("paper_id", paper_ids)
-    for paper_id, scheme, value, display in sql.rows(
-        f"SELECT paper_id, scheme, value, display FROM {PaperIdentifier._meta.db_table}"
-        f" WHERE {condition}",
-        params,
+
+def _identifier_maps(paper_of_entry: dict[int, int]) -> dict[int, dict[str, str]]:
+    """By entry id, the identifiers shown for it (`_shown_identifiers`), in one query: the
+    papers' own, then those the entries' libraries stated."""
+    from readinglist.models import Entry, EntryIdentifier, PaperIdentifier
+
+    paper_rows, paper_params = sql.in_ids("e.id", list(paper_of_entry))
+    local_rows, local_params = sql.in_ids("li.entry_id", list(paper_of_entry))
+    paper_keys: dict[int, list[tuple[str, str, str]]] = {}
+    local_keys: dict[int, list[tuple[str, str, str]]] = {}
+    for entry_id, scheme, value, display, stated in sql.rows(
+        f"SELECT e.id, i.scheme, i.value, i.display, 0 AS stated FROM {Entry._meta.db_table} e"
+        f" JOIN {PaperIdentifier._meta.db_table} i ON i.paper_id = e.paper_id"
+        f" WHERE {paper_rows}"
+        " UNION ALL"
+        f" SELECT li.entry_id, li.scheme, li.value, li.display, 1"
+        f" FROM {EntryIdentifier._meta.db_table} li WHERE {local_rows}"
+        " ORDER BY 5, 1",
+        [*paper_params, *local_params],
     ):
-        identifiers.setdefault(paper_id, {})[scheme] = display or value
+        (local_keys if stated else paper_keys).setdefault(entry_id, []).append(
+            (scheme, value, display)
+        )
+    identifiers: dict[int, dict[str, str]] = {}
+    for entry_id in paper_of_entry:
+        shown = _shown_identifiers(paper_keys.get(entry_id, ()), local_keys.get(entry_id, ()))
+        if shown:
+            identifiers[entry_id] = shown
     return identifiers
 
 
 def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
     """Give entries in memory what a listing shows, as attributes the templates and
-    `EntrySerializer` read: `tag_names`, `my_states` (ReadingState rows) and their paper's
+    `EntrySerializer` read: `tag_names`, `my_states` (ReadingState rows) and
     `identifier_map`. Three flat queries, as in `listing_details`."""
     from readinglist.models import ReadingState
 
@@ -328,7 +365,7 @@ def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
         return
     entry_ids = [entry.pk for entry in entries]
     tag_names = _tag_names(entry_ids)
-    attach_paper_identifiers(entries)
+    attach_identifiers(entries)
     # Model rows here: the pages show `get_status_display`.
     states: dict[int, list[ReadingState]] = {}
     for state in ReadingState.objects.filter(entry_id__in=entry_ids, user_id=user_id):
@@ -338,8 +375,8 @@ def attach_entry_details(entries: list[Entry], *, user_id: int) -> None:
         entry.my_states = states.get(entry.pk, [])  # type: ignore[attr-defined]
 
 
-def attach_paper_identifiers(entries: list[Entry]) -> None:
-    """Each entry's paper gets `identifier_map` ({scheme: shown value}) in one query."""
-    identifiers = _identifier_maps([entry.paper_id for entry in entries])
+def attach_identifiers(entries: list[Entry]) -> None:
+    """Each entry gets `identifier_map` ({scheme: shown value}) in one query."""
+    identifiers = _identifier_maps({entry.pk: entry.paper_id for entry in entries})
     for entry in entries:
-        entry.paper.identifier_map = identifiers.get(entry.paper_id, {})  # type: ignore[attr-defined]
+        entry.identifier_map = identifiers.get(entry.pk, {})  # type: ignore[attr-defined]

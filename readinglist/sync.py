@@ -53,6 +53,7 @@ class Change:
     position: Position
     deleted: bool
     obj: Model | None
+    merged_into: UUID | None = None  # a deleted entry's successor (the same work)
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ def _live_sources(library: Library, user: User) -> dict[str, QuerySet[Any]]:
         .prefetch_related("tags", "paper__identifiers", own_state),
         "highlight": Highlight.objects.filter(library=library).select_related("entry"),
         "list": ReadingList.objects.filter(library=library),
-        "list_item": ReadingListItem.objects.filter(library=library).select_related("entry__paper"),
+        "list_item": ReadingListItem.objects.filter(library=library).select_related("entry"),
         "note": Note.objects.filter(library=library).select_related("entry"),
         "session": JournalClubSession.objects.filter(library=library)
-        .select_related("entry__paper", "presenter")
+        .select_related("entry", "presenter")
         .prefetch_related("notes"),
         "state": ReadingState.objects.filter(library=library, user=user).select_related("entry"),
         "tag": Tag.objects.filter(library=library),
@@ -138,7 +139,7 @@ def changes(
         window, _tombstones_after(after), library=library
     ).order_by("version", "object_type", "key")
     candidates.extend(
-        Change(Position.of(row.version, row.object_type, row.key), True, None)
+        Change(Position.of(row.version, row.object_type, row.key), True, None, row.merged_into)
         for row in tombstones[: limit + 1]
     )
     candidates.sort(key=lambda change: change.position)

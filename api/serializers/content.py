@@ -237,7 +237,7 @@ class ReadingListUpdateSerializer(RequireSomeChange, serializers.Serializer[dict
 
 
 class ReadingListItemSerializer(serializers.ModelSerializer[ReadingListItem]):
-    title = serializers.CharField(source="entry.paper.title", read_only=True)
+    title = serializers.CharField(source="entry.title", read_only=True)
 
     class Meta:
         model = ReadingListItem

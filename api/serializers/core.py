@@ -8,12 +8,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from readinglist.metadata import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, Source
+from readinglist.metadata import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, ItemType, Source
 from readinglist.models import Entry, Library, Paper, ReadingState
 from readinglist.querysets import (
-    PAPER_FIELDS,
+    ENTRY_METADATA_FIELDS,
+    HIDDEN_SCHEMES,
     STATE_FIELDS,
     ListingDetails,
+    attach_identifiers,
     listing_page,
     listing_row,
 )
@@ -82,28 +84,40 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
 
-def paper_representation(values: Mapping[str, Any], identifiers: dict[str, str]) -> dict[str, Any]:
-    """`values` holds `PAPER_FIELDS` under `paper__<name>` (a listing row) keys."""
-    return {
-        **{name: values[f"paper__{name}"] for name in PAPER_FIELDS},
-        "identifiers": identifiers,
-    }
-
-
 def state_representation(state: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if state is None:
         return None
     return {**{name: state[name] for name in STATE_FIELDS}, "read_at": iso(state["read_at"])}
 
 
+def updates_representation(row: Mapping[str, Any], identifiers: dict[str, str]) -> dict[str, Any]:
+    """What happened to a saved preprint since: a newer arXiv version, a published DOI."""
+    latest, saved = row["paper__arxiv_version"], row["arxiv_version"]
+    doi = identifiers.get("doi")
+    return {
+        "newer_arxiv_version": latest if latest and saved and latest > saved else None,
+        "published_doi": doi if doi and "arxiv" in identifiers else None,
+    }
+
+
 def entry_representation(row: Mapping[str, Any], details: ListingDetails) -> dict[str, Any]:
-    """The one place an entry's API shape is built: from a `listing_rows()` dict."""
+    """The one place an entry's API shape is built: from a `listing_rows()` dict. `paper`
+    is the paper as this entry's library sees it."""
+    identifiers = details.identifiers.get(row["id"], {})
     return {
         "id": row["id"],
         "key": str(row["key"]),
         "library": row["library_id"],
         "version": row["version"],
-        "paper": paper_representation(row, details.identifiers.get(row["paper__id"], {})),
+        "paper": {
+            "id": row["paper_id"],
+            **{name: row[name] for name in ENTRY_METADATA_FIELDS},
+            "arxiv_version": row["paper__arxiv_version"],
+            "enrichment": row["paper__enrichment"],
+            "identifiers": identifiers,
+        },
+        "saved_arxiv_version": row["arxiv_version"],
+        "updates": updates_representation(row, identifiers),
         "tags": details.tags.get(row["id"], []),
         "state": state_representation(details.states.get(row["id"])),
         "added_by": row["added_by_id"],
@@ -118,32 +132,72 @@ def entry_listing(ids: Sequence[int], *, user_id: int) -> list[dict[str, Any]]:
 
 
 class PaperSerializer(serializers.ModelSerializer[Paper]):
-    """The fields declare the schema; `to_representation` builds the dict directly because
-    DRF's per-field machinery dominated the cost of listing 100 entries (profiled: ~60 ms)."""
+    """A paper's registry record: what the registries said about the work (empty fields
+    where none answered yet, see `enrichment`) and its confirmed identifiers. What a library
+    sees of it is its entry's `paper`."""
 
     identifiers = serializers.SerializerMethodField()
 
     class Meta:
         model = Paper
-        fields = (*PAPER_FIELDS, "identifiers")
+        fields = (
+            "id",
+            *ENTRY_METADATA_FIELDS,
+            "arxiv_version",
+            "enrichment",
+            "enriched_at",
+            "identifiers",
+        )
 
     def get_identifiers(self, paper: Paper) -> dict[str, str]:
-        """Scheme to display form, from `attach_entry_details` or prefetched identifiers."""
-        attached: dict[str, str] | None = getattr(paper, "identifier_map", None)
-        if attached is not None:
-            return attached
-        return {row.scheme: row.display or row.value for row in paper.identifiers.all()}
+        return {
+            row.scheme: row.display or row.value
+            for row in paper.identifiers.all()
+            if row.scheme not in HIDDEN_SCHEMES
+        }
 
     def to_representation(self, paper: Paper) -> dict[str, Any]:
-        values = {f"paper__{name}": getattr(paper, name) for name in PAPER_FIELDS}
-        return paper_representation(values, self.get_identifiers(paper))
+        return {
+            "id": paper.pk,
+            **{name: getattr(paper, name) for name in ENTRY_METADATA_FIELDS},
+            "arxiv_version": paper.arxiv_version,
+            "enrichment": paper.enrichment,
+            "enriched_at": iso(paper.enriched_at),
+            "identifiers": self.get_identifiers(paper),
+        }
+
+
+class EntryPaperSerializer(serializers.Serializer[dict[str, Any]]):
+    """Declares the schema of an entry's `paper` (built by `entry_representation`)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    authors = serializers.ListField(child=serializers.CharField())
+    abstract = serializers.CharField()
+    published = serializers.CharField()
+    venue = serializers.CharField()
+    url = serializers.CharField()
+    pdf_url = serializers.CharField()
+    item_type = serializers.ChoiceField(choices=["", *(t.value for t in ItemType)])
+    arxiv_version = serializers.IntegerField(allow_null=True, help_text="Newest arXiv version")
+    enrichment = serializers.ChoiceField(choices=Paper.Enrichment.choices)
+    identifiers = serializers.DictField(child=serializers.CharField())
+
+
+class EntryUpdatesSerializer(serializers.Serializer[dict[str, Any]]):
+    newer_arxiv_version = serializers.IntegerField(allow_null=True)
+    published_doi = serializers.CharField(allow_null=True)
 
 
 class EntrySerializer(serializers.ModelSerializer[Entry]):
     """Declares the schema. Instances are shown through `entry_representation` like listing
     rows, from the attributes `attach_entry_details` sets (or the relations otherwise)."""
 
-    paper = PaperSerializer()
+    paper = EntryPaperSerializer()
+    saved_arxiv_version = serializers.IntegerField(
+        source="arxiv_version", allow_null=True, help_text="The arXiv version this library saved"
+    )
+    updates = EntryUpdatesSerializer()
     tags = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField(help_text="The caller's own reading state")
 
@@ -155,6 +209,8 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
             "library",
             "version",
             "paper",
+            "saved_arxiv_version",
+            "updates",
             "tags",
             "state",
             "added_by",
@@ -176,12 +232,61 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
 
     def to_representation(self, entry: Entry) -> dict[str, Any]:
         state = self._own_state(entry)
+        identifiers: dict[str, str] | None = getattr(entry, "identifier_map", None)
+        if identifiers is None:
+            attach_identifiers([entry])
+            identifiers = entry.identifier_map  # type: ignore[attr-defined]
         details = ListingDetails(
             tags={entry.pk: self.get_tags(entry)},
-            identifiers={entry.paper_id: PaperSerializer().get_identifiers(entry.paper)},
+            identifiers={entry.pk: identifiers},
             states={entry.pk: state} if state is not None else {},
         )
         return entry_representation(listing_row(entry), details)
+
+
+class EntryDetailsSerializer(serializers.Serializer[dict[str, Any]]):
+    """A person's edit of what their library sees of a paper; `null` removes the edit of a
+    field (the registry's or the library's own value shows again). Other libraries and the
+    paper's registry record never change."""
+
+    title = serializers.CharField(
+        max_length=MAX_LENGTHS["title"], allow_blank=True, allow_null=True, required=False
+    )
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=MAX_AUTHOR_LENGTH),
+        max_length=MAX_AUTHORS,
+        allow_null=True,
+        required=False,
+    )
+    abstract = serializers.CharField(
+        max_length=MAX_LENGTHS["abstract"],
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        trim_whitespace=False,
+    )
+    published = serializers.CharField(
+        max_length=MAX_LENGTHS["published"],
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        help_text="A year, or YYYY-MM, or YYYY-MM-DD",
+    )
+    venue = serializers.CharField(
+        max_length=MAX_LENGTHS["venue"], allow_blank=True, allow_null=True, required=False
+    )
+    url = serializers.URLField(max_length=2000, allow_blank=True, allow_null=True, required=False)
+    pdf_url = serializers.URLField(
+        max_length=2000, allow_blank=True, allow_null=True, required=False
+    )
+    item_type = serializers.ChoiceField(
+        choices=[t.value for t in ItemType], allow_blank=True, allow_null=True, required=False
+    )
+    version = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="The entry version you last saw; an entry changed since is a 412",
+    )
 
 
 class EntryUpdateSerializer(serializers.Serializer[dict[str, Any]]):

@@ -6,10 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.models import ImportJob
-from readinglist.io.formats import Format
+from readinglist.io.formats import MAX_UPLOAD_BYTES, Format
+from readinglist.models import ImportJob
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 EXPORT_FORMATS = [*(f.value for f in Format), "backup"]
 
 

@@ -136,7 +136,7 @@ class ActivitySerializer(serializers.ModelSerializer[Activity]):
         read_only_fields = fields
 
     def get_entry_title(self, activity: Activity) -> str | None:
-        return activity.entry.paper.title if activity.entry is not None else None
+        return activity.entry.title if activity.entry is not None else None
 
 
 def mention_handles(comment: Comment) -> set[str]:
@@ -198,7 +198,7 @@ class CommentFilterSerializer(serializers.Serializer[dict[str, Any]]):
 
 class SessionSerializer(serializers.ModelSerializer[JournalClubSession]):
     presenter = PersonSerializer(read_only=True)
-    title = serializers.CharField(source="entry.paper.title", read_only=True)
+    title = serializers.CharField(source="entry.title", read_only=True)
     notes = serializers.SerializerMethodField()
 
     class Meta:

@@ -63,6 +63,8 @@ def change_data(change: Change) -> dict[str, Any]:
         "version": position.version,
         "deleted": change.deleted,
     }
+    if change.merged_into is not None:
+        item["merged_into"] = str(change.merged_into)
     if not change.deleted:
         item["data"] = FEED_SERIALIZERS[position.type](change.obj).data
         if position.type == "entry":

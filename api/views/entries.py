@@ -7,6 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -24,6 +25,7 @@ from api.common import (
 )
 from api.idempotency import idempotent
 from api.serializers.core import (
+    EntryDetailsSerializer,
     EntryFilterSerializer,
     EntrySerializer,
     EntryUpdateSerializer,
@@ -36,6 +38,7 @@ from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet, attach_entry_details
 from readinglist.search_pages import best_first
 from readinglist.services.entries import delete_entry, update_entry
+from readinglist.services.entry_metadata import edit_details
 
 
 class EntryViewSet(
@@ -162,6 +165,27 @@ class EntryViewSet(
                 add=data.get("add_tags", ()),
                 remove=data.get("remove_tags", ()),
                 base_version=data.get("version"),
+            )
+        fresh = entry_for_response(entry.pk, user_id=request_user(request).pk)
+        return with_version(Response(EntrySerializer(fresh).data), fresh.library)
+
+    @extend_schema(request=EntryDetailsSerializer, responses=EntrySerializer)
+    @action(detail=True, methods=["patch"], url_path="details")
+    @idempotent
+    def details(self, request: Request, pk: str | None = None) -> Response:
+        """Edit what this library sees of the paper (title, authors, year, venue, type,
+        abstract, links). The edit stays in this library; `null` undoes a field's edit."""
+        entry = self.get_object()
+        serializer = EntryDetailsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        base_version = changes.pop("version", None)
+        with service_errors():
+            edit_details(
+                user=request_user(request),
+                entry=entry,
+                changes=changes,
+                base_version=base_version,
             )
         fresh = entry_for_response(entry.pk, user_id=request_user(request).pk)
         return with_version(Response(EntrySerializer(fresh).data), fresh.library)

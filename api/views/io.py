@@ -7,11 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, connections, transaction
-from django.db.models import Count
 from django.http import HttpResponse
-from django.tasks import task
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -24,9 +20,8 @@ from rest_framework.views import APIView
 
 from api.common import request_user, service_errors, visible_library, with_version, writable_library
 from api.idempotency import idempotent
-from api.models import ImportJob, ListFeedToken
+from api.models import ListFeedToken
 from api.serializers.io import (
-    MAX_UPLOAD_BYTES,
     ExportQuerySerializer,
     FeedLinkSerializer,
     ImportBodySerializer,
@@ -34,10 +29,15 @@ from api.serializers.io import (
 )
 from readinglist.io.backup import BackupError, dump_library, restore_library
 from readinglist.io.export import library_records, list_records, render
-from readinglist.io.formats import CONTENT_TYPES, PARSERS, Format, guess_format
+from readinglist.io.formats import CONTENT_TYPES, MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
-from readinglist.models import Library, ReadingList
-from readinglist.services.imports import import_records
+from readinglist.models import ImportJob, Library, ReadingList
+from readinglist.services.imports import (
+    BACKGROUND_THRESHOLD,
+    file_errors,
+    import_records,
+    start_import,
+)
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -52,17 +52,6 @@ class IgnoreFormatParameter(DefaultContentNegotiation):
 
 class FileFormatView(APIView):
     content_negotiation_class = IgnoreFormatParameter
-
-
-# More records than this run as a background task (202 + a job to poll).
-BACKGROUND_THRESHOLD = 500
-
-
-def _errors(error: ImportFileError) -> dict[str, Any]:
-    return {
-        "detail": "The file could not be read; nothing was imported.",
-        "errors": [{"line": line, "message": message} for line, message in error.errors[:200]],
-    }
 
 
 def _read_upload(request: Request) -> tuple[Format, str]:
@@ -109,14 +98,14 @@ class ImportView(FileFormatView):
         try:
             records = _parse(format, text)
         except ImportFileError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(file_errors(error), status=status.HTTP_400_BAD_REQUEST)
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
         user = request_user(request)
         if len(records) > BACKGROUND_THRESHOLD and not dry_run:
-            job = ImportJob.objects.create(
-                user=user, library=library, format=format, total=len(records), content=text
-            )
-            transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+            with service_errors():
+                job = start_import(
+                    user=user, library=library, format=format, text=text, total=len(records)
+                )
             body = ImportJobSerializer(job).data
             return Response(
                 body, status=status.HTTP_202_ACCEPTED, headers={"Location": _job_url(job)}
@@ -130,56 +119,6 @@ class ImportView(FileFormatView):
 
 def _job_url(job: ImportJob) -> str:
     return f"/api/v1/imports/{job.pk}"
-
-
-class _ProgressWriter:
-    """Writes a job's progress where other requests can see it while the import transaction is
-    still open: through a second connection on PostgreSQL (SQLite allows one writer only)."""
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.other = (
-            connections.create_connection("default") if connection.vendor == "postgresql" else None
-        )
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.other is None:
-            return
-        with self.other.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ImportJob._meta.db_table} SET done = %s, status = %s WHERE id = %s",
-                [done, ImportJob.Status.RUNNING, self.job_id],
-            )
-
-    def close(self) -> None:
-        if self.other is not None:
-            self.other.close()
-
-
-@task()
-def run_import_job(job_id: int) -> None:
-    """Run a queued import; the job ends done (with the report) or failed (with the errors)."""
-    job = ImportJob.objects.select_related("user", "library").get(pk=job_id)
-    if job.status != ImportJob.Status.QUEUED:
-        return
-    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING)
-    writer = _ProgressWriter(job_id)
-    try:
-        records = _parse(Format(job.format), job.content)
-        report = import_records(
-            user=job.user, library=job.library, records=records, progress=writer
-        )
-    except ImportFileError as error:
-        job.status, job.report = ImportJob.Status.FAILED, _errors(error)
-    except Exception as error:  # the job must end in a state the user can see
-        job.status, job.report = ImportJob.Status.FAILED, {"detail": f"Import failed: {error}"}
-    else:
-        job.status, job.report, job.done = ImportJob.Status.DONE, report.as_dict(), job.total
-    finally:
-        writer.close()
-    job.content = ""
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "report", "done", "content", "finished_at"])
 
 
 class ImportJobView(FileFormatView):
@@ -264,11 +203,11 @@ class RestoreView(FileFormatView):
                 raise ValidationError({"file": [f"Not a JSON backup: {error}"]}) from None
         with service_errors():
             try:
-                library = restore_library(user=request_user(request), library=library, data=data)
+                report = restore_library(user=request_user(request), library=library, data=data)
             except BackupError as error:
                 raise ValidationError({"detail": str(error)}) from None
-        counts = ReadingList.objects.filter(library=library).aggregate(lists=Count("id"))
-        body = {"restored": True, "version": library.version, **counts}
+        library.refresh_from_db(fields=["version"])
+        body = {"restored": True, "version": library.version, **report.as_dict()}
         return with_version(Response(body, status=status.HTTP_201_CREATED), library)
 
 

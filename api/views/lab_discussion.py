@@ -154,7 +154,7 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
     def sessions(self, lab: Lab) -> QuerySet[JournalClubSession]:
         return (
             JournalClubSession.objects.filter(library=lab.library)
-            .select_related("entry__paper", "presenter", "library")
+            .select_related("entry", "presenter", "library")
             .prefetch_related(Prefetch("notes", queryset=Note.objects.order_by("id")))
         )
 

@@ -55,7 +55,7 @@ def _public_list(token: str) -> ReadingList:
 def _list_items(reading_list: ReadingList) -> list[dict[str, object]]:
     items = list(
         ReadingListItem.objects.filter(reading_list=reading_list)
-        .select_related("entry__paper")
+        .select_related("entry")
         .order_by("position", "id")[:PUBLIC_LIST_MAX_ITEMS]
     )
     notes: dict[int, list[str]] = {}
@@ -66,9 +66,9 @@ def _list_items(reading_list: ReadingList) -> list[dict[str, object]]:
     return [
         {
             "entry_id": item.entry_id,
-            "title": item.entry.paper.title or item.entry.paper.url or "Untitled",
-            "url": item.entry.paper.url,
-            "authors": ", ".join(str(a) for a in item.entry.paper.authors[:20]),
+            "title": item.entry.title or item.entry.url or "Untitled",
+            "url": item.entry.url,
+            "authors": ", ".join(str(a) for a in item.entry.authors[:20]),
             "notes_html": notes.get(item.entry_id, []),
             "updated": max(item.updated_at, item.entry.updated_at),
         }
@@ -132,7 +132,7 @@ def lab_calendar(request: HttpRequest, token: str) -> HttpResponse:
         JournalClubSession.objects.filter(
             library__lab=lab, starts_at__gte=now - timedelta(days=CALENDAR_PAST_DAYS)
         )
-        .select_related("entry__paper", "presenter")
+        .select_related("entry", "presenter")
         .order_by("starts_at", "id")[:1000]
     )
     host = request.get_host().split(":")[0] or "readinglist"
@@ -141,18 +141,18 @@ def lab_calendar(request: HttpRequest, token: str) -> HttpResponse:
             uid=f"session-{session.key}@{host}",
             starts_at=session.starts_at,
             duration=timedelta(minutes=session.duration_minutes),
-            summary=f"Journal club: {session.entry.paper.title or 'a paper'}",
+            summary=f"Journal club: {session.entry.title or 'a paper'}",
             description="\n".join(
                 line
                 for line in (
                     f"Presenter: {session.presenter.name}" if session.presenter else "",
-                    session.entry.paper.url,
+                    session.entry.url,
                     "Discussed." if session.discussed_at else "",
                 )
                 if line
             ),
             location=session.location,
-            url=session.entry.paper.url,
+            url=session.entry.url,
             updated=session.updated_at,
         )
         for session in sessions

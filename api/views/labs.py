@@ -203,7 +203,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     @action(detail=True, methods=["get"])
     def activity(self, request: Request, pk: str) -> Response:
         lab = self.get_object()
-        rows = Activity.objects.filter(lab=lab).select_related("actor", "entry__paper")
+        rows = Activity.objects.filter(lab=lab).select_related("actor", "entry")
         paginator = ActivityPagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
@@ -273,7 +273,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
             entries = [
                 item.entry
                 for item in ReadingListItem.objects.filter(reading_list=reading_list)
-                .select_related("entry__paper")
+                .select_related("entry")
                 .order_by("position", "id")[:WHO_READ_MAX_ENTRIES]
             ]
         else:
@@ -300,7 +300,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
             rows.append(
                 {
                     "entry": entry.pk,
-                    "title": entry.paper.title,
+                    "title": entry.title,
                     "states": row,
                     "read_count": len(read_by),
                     "nobody_read": not read_by,

@@ -135,7 +135,7 @@ class ReadingListItemViewSet(viewsets.GenericViewSet[ReadingListItem]):
         }
 
     def list(self, request: Request, list_pk: str) -> Response:
-        items = self.reading_list().items.select_related("entry__paper").order_by("position", "id")
+        items = self.reading_list().items.select_related("entry").order_by("position", "id")
         page = self.paginate_queryset(items)
         return self.get_paginated_response(ReadingListItemSerializer(page, many=True).data)
 
@@ -191,7 +191,7 @@ class ReadingListItemViewSet(viewsets.GenericViewSet[ReadingListItem]):
 
     def respond(self, item: ReadingListItem, code: int = status.HTTP_200_OK) -> Response:
         """The item with its paper's title, at the library's version after the write."""
-        fresh = ReadingListItem.objects.select_related("entry__paper", "library").get(pk=item.pk)
+        fresh = ReadingListItem.objects.select_related("entry", "library").get(pk=item.pk)
         return with_version(
             Response(ReadingListItemSerializer(fresh).data, status=code), fresh.library
         )

@@ -14,10 +14,9 @@ from api.common import request_user, service_errors, with_version, writable_libr
 from api.idempotency import idempotent
 from api.serializers.core import EntrySerializer, SaveSerializer
 from api.throttling import SaveThrottle
-from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry
-from readinglist.querysets import attach_entry_details, attach_paper_identifiers
+from readinglist.querysets import attach_entry_details, attach_identifiers
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import UnidentifiablePaper
 
@@ -52,14 +51,16 @@ def perform_save(request: Request) -> Response:
             )
         except UnidentifiablePaper as error:
             return Response({"url": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
-    enqueue_enrichment(result.paper.pk)
     entry = result.entry
     if result.created:
-        # A new entry holds exactly what this save gave it: only identifiers need reading.
+        # A new entry holds exactly what this save gave it: only identifiers need reading,
+        # and not even those for a new paper (it holds what this save claimed).
         entry.tag_names = sorted({tag.name for tag in result.tags}, key=str.casefold)  # type: ignore[attr-defined]
         entry.my_states = [result.state] if result.state else []  # type: ignore[attr-defined]
-        if not result.paper_created:  # a new paper carries the identifiers it claimed
-            attach_paper_identifiers([entry])
+        if result.identifiers is not None:
+            entry.identifier_map = result.identifiers  # type: ignore[attr-defined]
+        else:
+            attach_identifiers([entry])
     else:
         attach_entry_details([entry], user_id=user.pk)
     body = {"created": result.created, **EntrySerializer(entry).data}

@@ -7,8 +7,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
-USER_AGENT = "readinglist/0.1 (mailto:admin@example.org)"
+from django.conf import settings
+
 Fetch = Callable[[str], bytes]
+
+
+def user_agent() -> str:
+    """Who is asking: Crossref's "polite pool" and NCBI want a way to reach the operator."""
+    contact = settings.REGISTRY_CONTACT_EMAIL
+    return f"readinglist/0.1 (+{settings.SITE_URL}{'; mailto:' + contact if contact else ''})"
 
 
 class FetchError(Exception):
@@ -21,7 +28,7 @@ class NotFound(FetchError):
 
 def fetch(url: str, *, timeout: float = 10.0, retries: int = 3, backoff: float = 1.0) -> bytes:
     """GET `url`; retries timeouts, connection errors, 429 and 5xx with exponential backoff."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent()})
     last: Exception | None = None
     for attempt in range(retries):
         try:
@@ -34,7 +41,7 @@ def fetch(url: str, *, timeout: float = 10.0, retries: int = 3, backoff: float =
             if error.code != 429 and error.code < 500:
                 raise FetchError(f"{url}: HTTP {error.code}") from error
             last = error
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
             last = error
         if attempt + 1 < retries:
             time.sleep(backoff * 2**attempt)

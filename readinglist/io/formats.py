@@ -12,6 +12,9 @@ from readinglist.io.csljson import parse_csljson, write_csljson
 from readinglist.io.records import Record
 from readinglist.io.ris import parse_ris, write_ris
 
+# The largest file an import accepts (API and web pages alike).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
 
 class Format(StrEnum):
     BIBTEX = "bibtex"

@@ -5,10 +5,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from readinglist.metadata import clean_text
+from readinglist.metadata import ItemType, clean_text
 
 # Schemes a record may carry, in the spelling `PageMetadata.identifiers` uses.
 SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
+
+# BibTeX-style record kinds (every format's parser speaks them) and the item types they mean.
+KIND_ITEM_TYPES = {
+    "article": ItemType.ARTICLE,
+    "inproceedings": ItemType.CONFERENCE_PAPER,
+    "conference": ItemType.CONFERENCE_PAPER,
+    "book": ItemType.BOOK,
+    "inbook": ItemType.CHAPTER,
+    "incollection": ItemType.CHAPTER,
+    "phdthesis": ItemType.THESIS,
+    "mastersthesis": ItemType.THESIS,
+    "thesis": ItemType.THESIS,
+    "techreport": ItemType.REPORT,
+    "report": ItemType.REPORT,
+    "dataset": ItemType.DATASET,
+    "software": ItemType.SOFTWARE,
+    "online": ItemType.WEBPAGE,
+    "electronic": ItemType.WEBPAGE,
+    "www": ItemType.WEBPAGE,
+}
+ITEM_TYPE_KINDS = {
+    ItemType.ARTICLE: "article",
+    ItemType.CONFERENCE_PAPER: "inproceedings",
+    ItemType.BOOK: "book",
+    ItemType.CHAPTER: "incollection",
+    ItemType.THESIS: "phdthesis",
+    ItemType.REPORT: "techreport",
+}
 
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 

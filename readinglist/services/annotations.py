@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
-from readinglist.services.entries import require_writable
+from readinglist.services.access import require_writable
 from readinglist.services.tags import clean_color
 from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
 

@@ -13,6 +13,7 @@ from readinglist.metadata import PageMetadata, clean_text
 from readinglist.models import (
     Activity,
     Entry,
+    EntryIdentifier,
     EntryTag,
     Library,
     Note,
@@ -22,23 +23,18 @@ from readinglist.models import (
     Tombstone,
     User,
 )
+from readinglist.querysets import HIDDEN_SCHEMES
+from readinglist.services.access import require_writable
 from readinglist.services.accounts import personal_library
-from readinglist.services.papers import apply_metadata, identifiers_for, resolve_paper
+from readinglist.services.entry_metadata import contribute, refresh_fields, save_contribution
+from readinglist.services.papers import identity_for, resolve_paper
+from readinglist.services.queue import mark_enrichment_pending, queue_enrichment
 from readinglist.services.versioning import (
     StaleObject,
     begin_library_write,
     current_row,
     write_tombstones,
 )
-
-
-class LibraryNotWritable(PermissionError):
-    """The user may not add to this library (not theirs, or a viewer in the lab)."""
-
-
-def require_writable(*, user: User, library_id: int) -> None:
-    if not Library.objects.editable_by(user).filter(pk=library_id).exists():
-        raise LibraryNotWritable(f"library {library_id} is not writable by this user")
 
 
 @dataclass(frozen=True)
@@ -49,6 +45,8 @@ class SaveResult:
     paper_created: bool
     tags: tuple[Tag, ...] = ()  # the tags this save attached
     state: ReadingState | None = None  # the user's state, if this save set it
+    # For a new paper, the identifiers the entry shows (scheme -> value), known without a read.
+    identifiers: dict[str, str] | None = None
 
 
 def save_paper(
@@ -63,36 +61,52 @@ def save_paper(
 ) -> SaveResult:
     """Save the paper at `url` into `library` (the user's personal one by default).
 
-    Resolves to one Paper whatever URL or identifier form is used, creates or updates the
-    Entry, and applies tags, a note and the user's reading status. Saving again is safe: tags
-    are added (never removed), an identical note is not repeated.
+    Resolves to one Paper whatever URL or identifier form is used (`identity_for`), creates
+    or updates the Entry with this save's metadata as the library's contribution, and applies
+    tags, a note and the user's reading status. Saving again is safe: tags are added (never
+    removed), an identical note is not repeated. Nothing here changes the global paper beyond
+    creating it: its metadata comes from registries, queued here for a new paper.
     """
     with transaction.atomic():
         target = library or personal_library(user)
         if target.owner_id != user.pk:  # one's own library needs no membership lookup
             require_writable(user=user, library_id=target.pk)
-        found = identifiers_for(url=url, metadata=metadata)
-        paper, paper_created = resolve_paper(found=found, metadata=metadata)
-        if not paper_created:  # a new paper was inserted with the metadata merged
-            apply_metadata(paper=paper, found=found, metadata=metadata)
-
+        identity = identity_for(url=url, metadata=metadata)
+        resolution = resolve_paper(identity=identity, library_id=target.pk)
+        paper = resolution.paper
         target = begin_library_write(library_id=target.pk)
-        if paper_created:  # a paper made in this transaction is in no library yet
-            entry = Entry.objects.create(
-                library=target, paper=paper, added_by=user, version=target.version
+        saved_version = identity.from_url.arxiv.version if identity.from_url.arxiv else None
+        entry = None
+        if not resolution.created:  # a paper made in this transaction is in no library yet
+            entry = (
+                Entry.objects.filter(library=target, paper=paper)
+                .select_related("contribution")
+                .defer("search_vector")
+                .first()
             )
-            created = True
+        created = entry is None
+        if entry is None:
+            entry = Entry(library=target, paper=paper, added_by=user, version=target.version)
+            # Saved by an unversioned link: the newest version known now is what they got.
+            entry.arxiv_version = saved_version or paper.arxiv_version
+            contribute(entry, metadata)
+            refresh_fields(entry, paper)
+            entry.save(force_insert=True)
+            save_contribution(entry)
         else:
-            entry, created = Entry.objects.get_or_create(
-                library=target,
-                paper=paper,
-                defaults={"added_by": user, "version": target.version},
-            )
-            entry.paper, entry.library = paper, target
-        if not created:
-            entry.version = target.version
-            entry.save(update_fields=["version", "updated_at"])
-        elif target.lab_id is not None:
+            entry.paper, entry.library, entry.version = paper, target, target.version
+            changed = ["version", "updated_at"]
+            if saved_version and (entry.arxiv_version or 0) < saved_version:
+                entry.arxiv_version = saved_version
+                changed.append("arxiv_version")
+            contributed = contribute(entry, metadata)
+            changed += refresh_fields(entry, paper)
+            entry.save(update_fields=changed)
+            if contributed:
+                save_contribution(entry)
+        if resolution.local_keys:
+            keep_local_identifiers(entry=entry, keys=resolution.local_keys)
+        if created and target.lab_id is not None:
             Activity.objects.create(
                 lab_id=target.lab_id, actor=user, verb=Activity.Verb.SAVED, entry=entry
             )
@@ -105,13 +119,41 @@ def save_paper(
         state = None
         if status is not None:
             state = set_reading_status(entry=entry, user=user, status=status)
+        if resolution.created:
+            queue_enrichment(paper)
+        elif paper.enrichment == Paper.Enrichment.FAILED:
+            mark_enrichment_pending(paper)  # someone wants it: give the registries another go
+    shown = None
+    if resolution.created:
+        claimed = getattr(paper, "identifier_map", {})
+        local = {scheme: display for scheme, _, display in resolution.local_keys}
+        shown = {
+            scheme: value
+            for scheme, value in {**local, **claimed}.items()
+            if scheme not in HIDDEN_SCHEMES
+        }
     return SaveResult(
         entry=entry,
         paper=paper,
         created=created,
-        paper_created=paper_created,
+        paper_created=resolution.created,
         tags=tuple(attached),
         state=state,
+        identifiers=shown,
+    )
+
+
+def keep_local_identifiers(*, entry: Entry, keys: Sequence[tuple[str, str, str]]) -> None:
+    """Identifiers this library stated for the entry that its paper does not hold: they find
+    the entry in this library only. A key the library already gave another entry stays there."""
+    EntryIdentifier.objects.bulk_create(
+        [
+            EntryIdentifier(
+                library_id=entry.library_id, entry=entry, scheme=scheme, value=value, display=shown
+            )
+            for scheme, value, shown in keys
+        ],
+        ignore_conflicts=True,
     )
 
 

@@ -1,19 +1,29 @@
-"""Paper identity: turn a URL plus page metadata into exactly one Paper."""
+"""Paper identity: which global Paper a save, an import record or a restore is about.
+
+Identifiers come from two places. The server reads some from the URL itself (`from_url`:
+an arXiv abstract page names its arXiv id whoever sends it); the client states others (a
+page's `citation_doi`, an import record's fields: `stated`), and a client may state
+anything. So a stated identifier helps find the paper, but becomes a global key of a Paper
+only when it is the key a new paper was created by, or when a registry confirms it
+(`readinglist.enrichment`). Every other key a save brings stays with the library that sent it
+(`EntryIdentifier`) and finds the entry in that library only. A work with no identifier at
+all is found by its fingerprint (normalized title, first author, year).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 from readinglist import identifiers as ids
-from readinglist.metadata import PageMetadata, Source, merge_into
-from readinglist.models import Paper, PaperIdentifier
-from readinglist.search import SEARCHED_FIELDS, search_vector_of
+from readinglist import sql
+from readinglist.metadata import ItemType, PageMetadata, fingerprint
+from readinglist.models import Entry, EntryIdentifier, Paper, PaperIdentifier
+from readinglist.services.queue import REGISTRY_SCHEMES
+
+Key = tuple[str, str]  # (scheme, normalized value)
 
 # How a scheme named in page metadata is spelled so `identify` recognises the bare value.
 _METADATA_PREFIX = {
@@ -24,93 +34,201 @@ _METADATA_PREFIX = {
     "openreview": "https://openreview.net/forum?id=",
     "acl": "https://aclanthology.org/",
 }
+# Which stated identifier names a new paper when the URL names none: the DOI of a publisher
+# page first (the page is its landing page), then the others.
+_STATED_PREFERENCE = ("doi", "arxiv", "pmid", "pmcid", "openreview", "acl")
 
 
 class UnidentifiablePaper(ValueError):
     """Neither the URL nor the metadata names anything a paper can be found by."""
 
 
-def identifiers_for(*, url: str, metadata: PageMetadata | None) -> ids.Identifiers:
-    """Everything the URL and the page's stated identifiers say about the paper's identity.
+@dataclass(frozen=True)
+class Identity:
+    """What a save says about which work it is about."""
 
-    The URL is kept as an identity key only when it implies no stronger identifier, so the
-    many URL forms of an arXiv paper do not pile up while a publisher page stays findable.
-    """
-    from_url = ids.identify(url)
-    found = from_url
+    from_url: ids.Identifiers
+    stated: ids.Identifiers
+    fingerprint: str | None = None
+
+    def keys(self) -> list[Key]:
+        """Every key, strongest first: the URL's own, then the stated ones, then the
+        fingerprint (only for a work named by nothing else)."""
+        found: list[Key] = []
+        for scheme, value in (*self.from_url.lookup_keys(), *self.stated.lookup_keys()):
+            if (scheme.value, value) not in found:
+                found.append((scheme.value, value))
+        if not found and self.fingerprint:
+            found.append((PaperIdentifier.Scheme.FINGERPRINT.value, self.fingerprint))
+        return found
+
+    def creating_keys(self) -> list[Key]:
+        """The keys a new paper is created with: the URL's own identifiers when it names any
+        besides itself; else the strongest stated identifier; else the URL; else the
+        fingerprint."""
+        own = [(s.value, v) for s, v in self.from_url.lookup_keys() if s is not ids.Scheme.URL]
+        if own:
+            return own
+        stated = {s.value: v for s, v in self.stated.lookup_keys()}
+        for scheme in _STATED_PREFERENCE:
+            if scheme in stated:
+                return [(scheme, stated[scheme])]
+        if self.from_url.url:
+            return [(ids.Scheme.URL.value, self.from_url.url)]
+        if self.fingerprint:
+            return [(PaperIdentifier.Scheme.FINGERPRINT.value, self.fingerprint)]
+        return []
+
+    def display(self, key: Key) -> str:
+        """How a key is shown: a DOI keeps the case it was given in."""
+        scheme, value = key
+        if scheme == ids.Scheme.DOI.value:
+            for found in (self.from_url, self.stated):
+                if found.doi is not None and ids.doi_key(found.doi) == value:
+                    return found.doi
+        return value
+
+
+def stated_identifiers(metadata: PageMetadata | None) -> ids.Identifiers:
+    found = ids.Identifiers()
     for scheme, raw in (metadata.identifiers if metadata else {}).items():
         prefix = _METADATA_PREFIX.get(scheme)
         if prefix is None or not raw:
             continue
-        found = found.merged(ids.identify(prefix + raw.strip()))
-    found = ids.without_derived_arxiv_doi(found)
-    if found.url and any(scheme is not ids.Scheme.URL for scheme, _ in from_url.lookup_keys()):
-        found = replace(found, url=None)
-    return found
+        parsed = ids.identify(prefix + raw.strip())
+        found = found.merged(replace(parsed, url=None))
+    return ids.without_derived_arxiv_doi(found)
 
 
-def _display_values(found: ids.Identifiers) -> dict[str, str]:
-    display = {}
-    if found.doi:
-        display[ids.Scheme.DOI.value] = found.doi
-    return display
+def identity_for(*, url: str, metadata: PageMetadata | None) -> Identity:
+    """Everything the URL, the stated identifiers and the metadata say about the work.
 
-
-def resolve_paper(
-    *, found: ids.Identifiers, metadata: PageMetadata | None = None
-) -> tuple[Paper, bool]:
-    """The one Paper these identifiers name, created if none does; `(paper, created)`.
-
-    A new paper is inserted with `metadata` already merged (as `apply_metadata` would) and
-    carries `identifier_map`, the identifiers it claimed: a save needs no further write or
-    read for it. An existing paper is returned as found.
-
-    Safe under concurrency: two transactions creating the same paper race on the unique
-    (scheme, value) index. The loser's insert of a contested key does nothing (it waits for
-    the winner's commit), so it sees that it claimed fewer keys than it asked for, removes
-    its own new paper and finds the winner's.
+    The URL is kept as a key only when it implies no stronger identifier, so the many URL
+    forms of an arXiv paper do not pile up while a publisher page stays findable.
     """
-    keys = found.lookup_keys()
+    from_url = ids.without_derived_arxiv_doi(ids.identify(url)) if url else ids.Identifiers()
+    if from_url.url and any(s is not ids.Scheme.URL for s, _ in from_url.lookup_keys()):
+        from_url = replace(from_url, url=None)
+    print_ = None
+    if metadata is not None:
+        print_ = fingerprint(
+            title=metadata.title, authors=metadata.authors, published=metadata.published
+        )
+    return Identity(from_url=from_url, stated=stated_identifiers(metadata), fingerprint=print_)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    paper: Paper
+    created: bool
+    # Keys of this save that the paper does not hold globally: they stay with the library.
+    local_keys: list[tuple[str, str, str]]  # (scheme, value, display)
+
+
+def resolve_paper(*, identity: Identity, library_id: int | None) -> Resolution:
+    """The one Paper this identity names (as seen from `library_id`), created if none does.
+
+    Global keys decide first, then keys this library stated for one of its entries; by key
+    strength either way. Safe under concurrency: two transactions creating the same paper
+    race on the unique (scheme, value) index. The loser's insert of a contested key does
+    nothing (it waits for the winner's commit), so it sees that it claimed fewer keys than
+    it asked for, removes its own new paper and finds the winner's.
+    """
+    keys = identity.keys()
     if not keys:
         raise UnidentifiablePaper("no identifier or URL to identify the paper by")
     for _attempt in range(3):
-        paper = _existing_paper(keys)
+        paper, global_keys = _existing_paper(keys, library_id)
         if paper is not None:
-            _attach_missing_identifiers(paper, found)
-            return paper, False
-        paper = _insert_paper(found, metadata)
-        claimed = _claim_identifiers(paper, found)
-        if len(claimed) == len(keys):
+            return Resolution(paper, False, _local(identity, keys, global_keys))
+        creating = identity.creating_keys()
+        paper = _insert_paper(identity, creating)
+        claimed = _claim_identifiers(paper, identity, creating)
+        if len(claimed) == len(creating):
             paper.identifier_map = dict(claimed)  # type: ignore[attr-defined]
-            return paper, True
+            return Resolution(paper, True, _local(identity, keys, set(creating)))
         PaperIdentifier.objects.filter(paper=paper).delete()
         Paper.objects.filter(pk=paper.pk).delete()
     raise RuntimeError("paper identity kept changing under concurrent saves")
 
 
-def _insert_paper(found: ids.Identifiers, metadata: PageMetadata | None) -> Paper:
-    paper = Paper(url=_primary_url(found))
-    vector = _vector_after(paper, _merge_metadata(paper, found, metadata))
-    if vector is not None:
-        paper.search_vector = vector
-    paper.save(force_insert=True)
-    if vector is not None:
-        del paper.search_vector  # the expression, not its value: read it back if asked
+def find_paper(*, identity: Identity, library_id: int | None) -> Paper | None:
+    """The paper `resolve_paper` would find, or None where it would create one."""
+    keys = identity.keys()
+    return _existing_paper(keys, library_id)[0] if keys else None
+
+
+def _local(
+    identity: Identity, keys: list[Key], global_keys: set[Key]
+) -> list[tuple[str, str, str]]:
+    return [(*key, identity.display(key)) for key in keys if key not in global_keys]
+
+
+def _existing_paper(keys: list[Key], library_id: int | None) -> tuple[Paper | None, set[Key]]:
+    """The paper the strongest known key names, and the keys of `keys` it holds globally.
+
+    One statement reads the global keys and those `library_id` stated for its entries.
+    """
+    condition = " OR ".join(["(scheme = %s AND value = %s)"] * len(keys))
+    local_condition = condition.replace("scheme", "li.scheme").replace("value", "li.value")
+    params: list[object] = [part for key in keys for part in key]
+    statement = (
+        f"SELECT scheme, value, paper_id, 0 FROM {PaperIdentifier._meta.db_table} WHERE {condition}"
+    )
+    if library_id is not None:
+        statement += (
+            f" UNION ALL SELECT li.scheme, li.value, e.paper_id, 1"
+            f" FROM {EntryIdentifier._meta.db_table} li"
+            f" JOIN {Entry._meta.db_table} e ON e.id = li.entry_id"
+            f" WHERE li.library_id = %s AND ({local_condition})"
+        )
+        params += [library_id, *params]
+    owners: dict[Key, int] = {}
+    local: dict[Key, int] = {}
+    for scheme, value, paper_id, stated in sql.rows(statement, params):
+        (local if stated else owners).setdefault((scheme, value), paper_id)
+    for key in keys:
+        paper_id = owners.get(key) or local.get(key)
+        if paper_id is not None:
+            paper = _follow_merges(Paper.objects.get(pk=paper_id))
+            return paper, {k for k, owner in owners.items() if owner == paper.pk}
+    return None, set()
+
+
+def _follow_merges(paper: Paper) -> Paper:
+    seen = {paper.pk}
+    while paper.merged_into_id is not None and paper.merged_into_id not in seen:
+        seen.add(paper.merged_into_id)
+        paper = Paper.objects.get(pk=paper.merged_into_id)
     return paper
 
 
-def _claim_identifiers(paper: Paper, found: ids.Identifiers) -> list[tuple[str, str]]:
+def _insert_paper(identity: Identity, creating: list[Key]) -> Paper:
+    """A new paper with what its identifiers alone say (links, an arXiv paper's type)."""
+    schemes = {scheme for scheme, _ in creating}
+    arxiv = identity.from_url.arxiv if "arxiv" in schemes else None
+    if arxiv is None and "arxiv" in schemes:
+        arxiv = identity.stated.arxiv
+    asked = bool(schemes & REGISTRY_SCHEMES)
+    paper = Paper(
+        url=_primary_url(identity, creating),
+        pdf_url=f"https://arxiv.org/pdf/{arxiv.id}" if arxiv else "",
+        item_type=ItemType.PREPRINT.value if arxiv else "",
+        enrichment=Paper.Enrichment.PENDING if asked else Paper.Enrichment.NONE,
+        enrichment_retry_at=timezone.now() if asked else None,
+    )
+    paper.save(force_insert=True)
+    return paper
+
+
+def _claim_identifiers(paper: Paper, identity: Identity, keys: list[Key]) -> list[Key]:
     """Insert the paper's identifiers, skipping any another paper holds; the (scheme, shown
     value) pairs it got.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite) where
     bulk_create would need a second query to count what it inserted.
     """
-    display = _display_values(found)
-    rows = [
-        (paper.pk, scheme.value, value, display.get(scheme.value, value))
-        for scheme, value in found.lookup_keys()
-    ]
+    rows = [(paper.pk, scheme, value, identity.display((scheme, value))) for scheme, value in keys]
     values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
     table = PaperIdentifier._meta.db_table
     with connection.cursor() as cursor:
@@ -122,94 +240,19 @@ def _claim_identifiers(paper: Paper, found: ids.Identifiers) -> list[tuple[str, 
         return [(scheme, display or value) for scheme, value, display in cursor.fetchall()]
 
 
-def _existing_paper(keys: list[tuple[ids.Scheme, str]]) -> Paper | None:
-    condition = Q()
-    for scheme, value in keys:
-        condition |= Q(scheme=scheme.value, value=value)
-    owners = {
-        (row.scheme, row.value): row.paper_id
-        for row in PaperIdentifier.objects.filter(condition).only("scheme", "value", "paper_id")
-    }
-    # The most specific identifier decides when two papers claim different ones.
-    for scheme, value in keys:
-        paper_id = owners.get((scheme.value, value))
-        if paper_id is not None:
-            return Paper.objects.get(pk=paper_id)
-    return None
-
-
-def _attach_missing_identifiers(paper: Paper, found: ids.Identifiers) -> None:
-    display = _display_values(found)
-    PaperIdentifier.objects.bulk_create(
-        [
-            PaperIdentifier(
-                paper=paper,
-                scheme=scheme.value,
-                value=value,
-                display=display.get(scheme.value, value),
-            )
-            for scheme, value in found.lookup_keys()
-        ],
-        # Keys that another paper already holds stay with it; merging papers is a separate job.
-        ignore_conflicts=True,
-    )
-
-
-def _primary_url(found: ids.Identifiers) -> str:
-    if found.arxiv:
-        return ids.canonical_arxiv_url(ids.ArxivId(found.arxiv.id, None))
-    if found.acl:
-        return ids.acl_url(found.acl.id)
-    if found.openreview:
-        return ids.openreview_url(found.openreview)
-    if found.doi:
-        return ids.doi_url(found.doi)
-    return found.url or ""
-
-
-def _merge_metadata(
-    paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None
-) -> list[str]:
-    """Merge page metadata into the paper in memory, keeping the best value per field; the
-    names of the fields it changed."""
-    update_fields: list[str] = []
-    if metadata is not None:
-        current = {name: getattr(paper, name) for name in ("title", "authors", "abstract")}
-        current.update(published=paper.published, venue=paper.venue, pdf_url=paper.pdf_url)
-        for name, (value, source) in merge_into(current, paper.field_sources, metadata).items():
-            setattr(paper, name, value)
-            paper.field_sources[name] = source.value
-            update_fields.append(name)
-        if update_fields:
-            update_fields.append("field_sources")
-    newer = found.arxiv.version if found.arxiv else None
-    if newer and (paper.arxiv_version is None or newer > paper.arxiv_version):
-        paper.arxiv_version = newer
-        update_fields.append("arxiv_version")
-    if not paper.pdf_url and found.arxiv:
-        paper.pdf_url = f"https://arxiv.org/pdf/{found.arxiv.id}"
-        paper.field_sources["pdf_url"] = Source.DOCUMENT.value
-        update_fields += ["pdf_url", "field_sources"]
-    return update_fields
-
-
-def _vector_after(paper: Paper, changed: list[str]) -> CombinedExpression | None:
-    """The paper's new search vector if a searched field changed (PostgreSQL only)."""
-    if not SEARCHED_FIELDS & set(changed):
-        return None
-    return search_vector_of(title=paper.title, authors=paper.authors, abstract=paper.abstract)
-
-
-def apply_metadata(*, paper: Paper, found: ids.Identifiers, metadata: PageMetadata | None) -> bool:
-    """Merge page metadata into a stored paper, keeping the best value per field; True if
-    anything changed."""
-    update_fields = _merge_metadata(paper, found, metadata)
-    if update_fields:
-        changes: dict[str, Any] = {name: getattr(paper, name) for name in update_fields}
-        paper.updated_at = changes["updated_at"] = timezone.now()
-        vector = _vector_after(paper, update_fields)
-        if vector is not None:
-            changes["search_vector"] = vector
-        # One UPDATE for the fields and the search vector (save() and a refresh would be two).
-        Paper.objects.filter(pk=paper.pk).update(**changes)
-    return bool(update_fields)
+def _primary_url(identity: Identity, creating: list[Key]) -> str:
+    schemes = {scheme for scheme, _ in creating}
+    for found in (identity.from_url, identity.stated):
+        if found.arxiv and "arxiv" in schemes:
+            return ids.canonical_arxiv_url(ids.ArxivId(found.arxiv.id, None))
+        if found.acl and "acl" in schemes:
+            return ids.acl_url(found.acl.id)
+        if found.openreview and "openreview" in schemes:
+            return ids.openreview_url(found.openreview)
+        if found.doi and "doi" in schemes:
+            return ids.doi_url(found.doi)
+        if found.pmid and "pmid" in schemes:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{found.pmid}/"
+        if found.pmcid and "pmcid" in schemes:
+            return f"https://pmc.ncbi.nlm.nih.gov/articles/{found.pmcid}/"
+    return identity.from_url.url or ""

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
-from readinglist.services.entries import require_writable
+from readinglist.services.access import require_writable
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")

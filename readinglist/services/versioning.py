@@ -127,9 +127,17 @@ def _lock_and_bump(library_id: int) -> Library:
 
 
 def write_tombstones(
-    *, library: Library, object_type: str, keys: Iterable[UUID], deleted_by: User | None
+    *,
+    library: Library,
+    object_type: str,
+    keys: Iterable[UUID],
+    deleted_by: User | None,
+    merged_into: UUID | None = None,
 ) -> None:
-    """Record deletions at the library's current (bumped) version, in one statement."""
+    """Record deletions at the library's current (bumped) version, in one statement.
+
+    `merged_into` names the object that took the deleted ones' place (entries of one work).
+    """
     Tombstone.objects.bulk_create(
         [
             Tombstone(
@@ -138,10 +146,11 @@ def write_tombstones(
                 key=key,
                 version=library.version,
                 deleted_by=deleted_by,
+                merged_into=merged_into,
             )
             for key in keys
         ],
         update_conflicts=True,
         unique_fields=["library", "object_type", "key"],
-        update_fields=["version", "deleted_by", "deleted_at"],
+        update_fields=["version", "deleted_by", "deleted_at", "merged_into"],
     )

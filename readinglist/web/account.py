@@ -1,8 +1,4 @@
-"""Settings pages: profile, API tokens, connected sessions, export and import.
-
-`queue_import_job` (the background path of a large import) lives here beside the API's
-equivalent because import jobs belong to the `api` app (`api.models.ImportJob`).
-"""
+"""Settings pages: profile, API tokens, connected sessions, export and import."""
 
 from __future__ import annotations
 
@@ -11,20 +7,21 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from api.models import ApiToken, ImportJob
-from api.serializers.io import MAX_UPLOAD_BYTES
-from api.views.io import BACKGROUND_THRESHOLD, run_import_job
-from readinglist.io.formats import PARSERS, Format, guess_format
+from api.models import ApiToken
+from readinglist.io.formats import MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
-from readinglist.models import Library, User
+from readinglist.models import ImportJob, Library
 from readinglist.services.accounts import MAX_NAME_LENGTH, personal_library, update_profile
-from readinglist.services.entries import require_writable
-from readinglist.services.imports import ImportReport, import_records
+from readinglist.services.imports import (
+    BACKGROUND_THRESHOLD,
+    ImportReport,
+    import_records,
+    start_import,
+)
 from readinglist.services.tokens import TokenLimitReached, create_api_token, revoke_api_token
 from readinglist.web.common import (
     back,
@@ -45,21 +42,6 @@ FORMAT_LABELS = {
     Format.CSLJSON: "CSL-JSON (.json)",
     Format.BOOKMARKS: "Browser bookmarks (.html)",
 }
-
-
-# --- writes (see the module docstring for why they are here) ---------------------------------
-
-
-def queue_import_job(*, user: User, library: Library, format: Format, text: str, total: int) -> int:
-    """Queue a large import exactly as the API does (`api.views.io.ImportView`): an
-    `ImportJob` holding the text, run by `run_import_job` once this transaction commits."""
-    with transaction.atomic():
-        require_writable(user=user, library_id=library.pk)
-        job = ImportJob.objects.create(
-            user=user, library=library, format=format, total=total, content=text
-        )
-        transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
-    return job.pk
 
 
 # --- profile -----------------------------------------------------------------------------------
@@ -266,7 +248,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
         return back(request, fallback)
     format, text, records = read
     if len(records) > BACKGROUND_THRESHOLD:
-        queue_import_job(user=user, library=library, format=format, text=text, total=len(records))
+        start_import(user=user, library=library, format=format, text=text, total=len(records))
         messages.success(
             request,
             f"Importing {len(records)} records into “{library.name}” in the background; "

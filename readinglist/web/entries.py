@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readinglist.markdown import render as render_markdown
+from readinglist.metadata import DESCRIPTIVE_FIELDS, MAX_LENGTHS, clean_text
 from readinglist.models import (
+    ITEM_TYPE_CHOICES,
     Comment,
     Entry,
     Highlight,
@@ -26,10 +28,12 @@ from readinglist.models import (
     PaperIdentifier,
     ReadingList,
     ReadingState,
+    shown_identifiers,
 )
 from readinglist.services.annotations import create_note, delete_note, update_note
 from readinglist.services.discussion import create_comment, delete_comment
 from readinglist.services.entries import delete_entry, update_entry
+from readinglist.services.entry_metadata import contribution_of, edit_details
 from readinglist.services.journal_club import cancel_session, mark_discussed, schedule_session
 from readinglist.services.lists import add_to_list
 from readinglist.web.common import (
@@ -74,20 +78,76 @@ def code_links(abstract: str) -> list[str]:
 
 
 def identifier_links(entry: Entry) -> list[IdentifierLink]:
+    """The paper's identifiers, then those the library stated for schemes it has none of."""
     links = []
-    for identifier in entry.paper.identifiers.all():
-        if identifier.scheme == PaperIdentifier.Scheme.URL:
+    shown: set[str] = set()
+    for identifier in shown_identifiers(entry):
+        if identifier.scheme in ("url", "fingerprint") or identifier.scheme in shown:
             continue
+        shown.add(identifier.scheme)
         value = identifier.display or identifier.value
         pattern = IDENTIFIER_LINKS.get(PaperIdentifier.Scheme(identifier.scheme))
         links.append(
             IdentifierLink(
-                label=identifier.get_scheme_display(),
+                label=PaperIdentifier.Scheme(identifier.scheme).label,
                 value=value,
                 href=pattern.format(value) if pattern else "",
             )
         )
     return links
+
+
+@dataclass(frozen=True)
+class PaperNews:
+    """What the entry page says about the paper beyond its details."""
+
+    newer_arxiv_version: int | None
+    arxiv_url: str
+    published_doi: str
+    enrichment: str
+    retry_at: datetime | None
+
+
+def paper_news(entry: Entry) -> PaperNews:
+    paper = entry.paper
+    schemes = {i.scheme: i.display or i.value for i in paper.identifiers.all()}
+    newer = None
+    if paper.arxiv_version and entry.arxiv_version and paper.arxiv_version > entry.arxiv_version:
+        newer = paper.arxiv_version
+    arxiv_id = schemes.get("arxiv", "")
+    return PaperNews(
+        newer_arxiv_version=newer,
+        arxiv_url=f"https://arxiv.org/abs/{arxiv_id}v{newer}" if newer else "",
+        published_doi=schemes.get("doi", "") if arxiv_id else "",
+        enrichment=paper.enrichment,
+        retry_at=paper.enrichment_retry_at if paper.enrichment_attempts else None,
+    )
+
+
+class DetailsForm(forms.Form):
+    """What a library sees of a paper, as a person edits it (`edit_details` checks it)."""
+
+    title = forms.CharField(required=False, max_length=MAX_LENGTHS["title"])
+    authors = forms.CharField(required=False, widget=forms.Textarea, help_text="One name per line")
+    published = forms.CharField(required=False, max_length=MAX_LENGTHS["published"])
+    venue = forms.CharField(required=False, max_length=MAX_LENGTHS["venue"])
+    item_type = forms.ChoiceField(required=False, choices=[("", "Unknown"), *ITEM_TYPE_CHOICES])
+    abstract = forms.CharField(required=False, widget=forms.Textarea, strip=False)
+    url = forms.CharField(required=False, max_length=2000)
+    pdf_url = forms.CharField(required=False, max_length=2000)
+    version = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+
+    def changes(self, entry: Entry) -> dict[str, Any]:
+        """The fields whose submitted value differs from what the library sees now (compared
+        as they would be stored: a browser's line endings are no edit)."""
+        data = self.cleaned_data
+        submitted: dict[str, Any] = {
+            name: clean_text(data[name]) for name in DESCRIPTIVE_FIELDS if name != "authors"
+        }
+        submitted["authors"] = [
+            name for line in data["authors"].splitlines() if (name := clean_text(line))
+        ]
+        return {name: value for name, value in submitted.items() if value != getattr(entry, name)}
 
 
 class StatusForm(forms.Form):
@@ -139,9 +199,11 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     entry = get_object_or_404(
         Entry.objects.visible_to(user)
-        .select_related("paper", "library", "library__lab", "added_by")
+        .select_related("paper", "library", "library__lab", "added_by", "contribution")
+        .defer("search_vector")
         .prefetch_related(
             "paper__identifiers",
+            "local_identifiers",
             "tags",
             Prefetch(
                 "notes", queryset=Note.objects.select_related("author").order_by("created_at")
@@ -178,9 +240,17 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "nav": "library",
         "entry": entry,
-        "paper": entry.paper,
         "identifiers": identifier_links(entry),
-        "code_links": code_links(entry.paper.abstract),
+        "news": paper_news(entry),
+        "details_form": DetailsForm(
+            initial={
+                **{name: getattr(entry, name) for name in DESCRIPTIVE_FIELDS},
+                "authors": "\n".join(entry.authors),
+                "version": entry.version,
+            }
+        ),
+        "edited_fields": sorted(contribution_of(entry).overrides),
+        "code_links": code_links(entry.abstract),
         "tags": sorted(entry.tags.all(), key=lambda tag: tag.name.casefold()),
         "notes": [(note, render_markdown(note.body)) for note in entry.notes.all()],
         "highlights": list(entry.highlights.all()),
@@ -215,6 +285,35 @@ def _comment_html(comment: Comment) -> str:
 
 def _entry_url(entry: Entry) -> str:
     return reverse("web:entry", args=[entry.pk])
+
+
+@page_action
+def edit_entry_details(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = DetailsForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, _entry_url(entry))
+    changes = form.changes(entry)
+    if changes:
+        edit_details(
+            user=current_user(request),
+            entry=entry,
+            changes=changes,
+            base_version=form.cleaned_data["version"],
+        )
+        messages.success(request, "Details saved for this library.")
+    return back(request, _entry_url(entry))
+
+
+@page_action
+def reset_entry_details(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    edited = contribution_of(entry).overrides
+    if edited:
+        edit_details(user=current_user(request), entry=entry, changes=dict.fromkeys(edited))
+        messages.success(request, "Your edits are undone; the details are the registry's again.")
+    return back(request, _entry_url(entry))
 
 
 @page_action

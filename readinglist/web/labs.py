@@ -239,12 +239,12 @@ def lab_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
     activity = list(
         Activity.objects.filter(lab=lab)
-        .select_related("actor", "entry__paper")
+        .select_related("actor", "entry")
         .order_by("-created_at", "-id")[:ACTIVITY_ROWS]
     )
     now = timezone.now()
     sessions = JournalClubSession.objects.filter(library=library).select_related(
-        "entry__paper", "presenter"
+        "entry", "presenter"
     )
     upcoming = list(sessions.filter(starts_at__gte=now).order_by("starts_at", "id")[:SESSION_ROWS])
     past = list(sessions.filter(starts_at__lt=now).order_by("-starts_at", "-id")[:SESSION_ROWS])

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from readinglist.enrichment.tasks import enqueue_enrichment
 from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
 from readinglist.pagination import CountWhenFullPaginator
 from readinglist.querysets import attach_entry_details
@@ -37,8 +36,8 @@ PAGE_SIZE = 50
 SORTS = {
     "added": ("-added_at", "-id"),
     "oldest": ("added_at", "id"),
-    "title": ("paper__title", "id"),
-    "year": ("-paper__published", "-added_at", "-id"),
+    "title": ("title", "id"),
+    "year": ("-published", "-added_at", "-id"),
 }
 
 
@@ -202,7 +201,6 @@ def save_by_url(request: HttpRequest) -> HttpResponse:
     except UnidentifiablePaper as error:
         messages.error(request, str(error))
         return back(request, reverse("web:library"))
-    enqueue_enrichment(result.paper.pk)
     verb = "Saved" if result.created else "Already saved"
-    messages.success(request, f"{verb}: {result.paper.title or result.paper.url}")
+    messages.success(request, f"{verb}: {result.entry.title or result.entry.url}")
     return back(request, reverse("web:entry", args=[result.entry.pk]))

@@ -105,7 +105,7 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
     reading_list = _visible_list(request, pk)
     items = list(
         ReadingListItem.objects.filter(reading_list=reading_list)
-        .select_related("entry__paper", "entry__added_by")
+        .select_related("entry", "entry__added_by")
         .order_by("position", "id")
     )
     entries = [item.entry for item in items]
