@@ -13,6 +13,7 @@ from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
+from readinglist.enrichment.http import FetchError
 from readinglist.models import Lab, Membership, User
 from readinglist.services.labs import add_member, create_lab
 from tests.factories import UserFactory
@@ -33,6 +34,24 @@ def shared_path(*parts: str) -> Path:
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2 is slow on purpose; tests create many users and need no real hashing cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach the internet: registry clients get recorded responses instead."""
+
+    def refuse(request: Any, *args: Any, **kwargs: Any) -> None:
+        url = getattr(request, "full_url", request)
+        raise AssertionError(f"a test tried to reach the network: {url}")
+
+    monkeypatch.setattr("urllib.request.urlopen", refuse)
+
+    def offline(url: str) -> bytes:
+        raise FetchError(f"{url}: no network in tests")
+
+    # The worker's registries see what a machine without network sees; tests that need an
+    # answer install recorded responses (`tests.registries`).
+    monkeypatch.setattr("readinglist.enrichment.http.fetch", offline)
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +120,19 @@ def charlie_client(charlie: User) -> APIClient:
 def postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def registries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The registries answer from recorded responses (`tests.registries`); the URLs the
+    worker asked, in order."""
+    from tests.registries import recorded
+
+    asked: list[str] = []
+
+    def get(url: str) -> bytes:
+        asked.append(url)
+        return recorded(url)
+
+    monkeypatch.setattr("readinglist.enrichment.http.fetch", get)
+    return asked

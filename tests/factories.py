@@ -52,3 +52,8 @@ class EntryFactory(DjangoModelFactory[models.Entry]):
     paper = factory.SubFactory(PaperFactory)
     added_by = factory.SubFactory(UserFactory)
     library = factory.LazyAttribute(lambda o: personal_library(o.added_by))
+    # What the library sees: the paper's registry metadata, as `refresh_fields` would set it.
+    title = factory.LazyAttribute(lambda o: o.paper.title)
+    authors = factory.LazyAttribute(lambda o: list(o.paper.authors))
+    abstract = factory.LazyAttribute(lambda o: o.paper.abstract)
+    url = factory.LazyAttribute(lambda o: o.paper.url)

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import Entry, Lab, Paper, User
 from readinglist.querysets import listing_details, listing_page
-from readinglist.search import paper_search_vector, search_entries
+from readinglist.search import search_entries
 from readinglist.search_pages import RankedSearch, rows_by_text_index
 from readinglist.services.accounts import personal_library
 from readinglist.services.annotations import create_note
@@ -166,11 +166,15 @@ def test_search_in_every_visible_library_at_once(
 def bulk_library(user: User, size: int, title: Callable[[int], str]) -> None:
     """`size` entries in the user's library, fast (no services): for planner statistics."""
     papers = Paper.objects.bulk_create(
-        [Paper(title=title(n), url=f"https://example.org/{user.pk}/{n}") for n in range(size)]
+        [Paper(url=f"https://example.org/{user.pk}/{n}") for n in range(size)]
     )
-    Paper.objects.filter(pk__in=[p.pk for p in papers]).update(search_vector=paper_search_vector())
     library = personal_library(user)
-    Entry.objects.bulk_create([Entry(library=library, paper=p, version=1) for p in papers])
+    Entry.objects.bulk_create(
+        [
+            Entry(library=library, paper=p, version=1, title=title(n), url=p.url)
+            for n, p in enumerate(papers)
+        ]
+    )
 
 
 @pytest.mark.django_db

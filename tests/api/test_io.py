@@ -7,12 +7,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from api.models import ImportJob
 from api.serializers import io as io_serializers
-from readinglist.models import Entry, Lab, Library, ReadingList, User
+from readinglist.models import Entry, ImportJob, Lab, Library, ReadingList, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
+from readinglist.services.imports import run_import_job
 from readinglist.services.lists import add_to_list, create_list
+from tests.worker import run_queued_tasks
 
 BIB = (Path(__file__).parents[1] / "io" / "fixtures" / "sample.bib").read_text()
 BROKEN = (
@@ -105,11 +106,12 @@ def test_large_import_runs_as_a_job_with_progress(
 ) -> None:
     monkeypatch.setattr("api.views.io.BACKGROUND_THRESHOLD", 2)
     library = personal_library(alice)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice_client.post(_import_url(library), {"content": BIB}, format="json")
+    response = alice_client.post(_import_url(library), {"content": BIB}, format="json")
 
     assert response.status_code == HTTPStatus.ACCEPTED
     job_url = response["Location"]
+    assert alice_client.get(job_url).json()["status"] == "queued"
+    assert run_queued_tasks().count("readinglist.tasks.run_import") == 1
     job = alice_client.get(job_url).json()
     assert (job["status"], job["done"], job["total"]) == ("done", 3, 3)
     assert job["report"]["added"] == 3
@@ -119,12 +121,10 @@ def test_large_import_runs_as_a_job_with_progress(
 
 @pytest.mark.django_db
 def test_failed_job_reports_why(alice: User, alice_client: APIClient) -> None:
-    from api.views.io import run_import_job
-
     job = ImportJob.objects.create(
         user=alice, library=personal_library(alice), format="bibtex", total=1, content=BROKEN
     )
-    run_import_job.call(job.pk)
+    run_import_job(job.pk)
     body = alice_client.get(f"/api/v1/imports/{job.pk}").json()
     assert body["status"] == "failed"
     assert body["report"]["errors"][0]["line"] == 3

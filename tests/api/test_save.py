@@ -35,7 +35,8 @@ def test_save_creates_an_entry_and_returns_the_paper_identifiers(alice_client: A
     assert body["created"] is True
     assert body["paper"]["title"] == METADATA["title"]
     assert body["paper"]["identifiers"] == {"arxiv": "2106.09608"}
-    assert body["paper"]["arxiv_version"] == 2
+    assert body["saved_arxiv_version"] == 2  # the version this library saved
+    assert body["paper"]["arxiv_version"] is None  # the newest, once arXiv answers
     assert body["tags"] == ["KG"]
     assert body["state"]["status"] == "reading"
     assert response["Last-Modified-Version"] == str(body["version"])
@@ -214,17 +215,20 @@ def test_save_query_count_is_pinned(
 ) -> None:
     alice_client.post("/api/v1/save", {"url": "arXiv:1706.03762"})  # creates the personal library
     # New paper with three new tags, counted as they run:
-    # 1 personal library (its owner needs no writable check), 1 identifier lookup, 2 create
-    # paper (insert with metadata and search vector, identifiers claimed in one INSERT ...
-    # RETURNING), 1 lock + bump library (UPDATE ... RETURNING), 1 entry insert (a new paper
-    # is in no library yet), 3 tags (select, insert, entry links), 1 outer savepoint + 1
-    # release. The answer needs no read: it is built from the rows just written.
-    with django_assert_num_queries(11):
+    # 1 personal library (its owner needs no writable check), 1 identifier lookup (global
+    # and this library's stated keys), 2 create paper (insert, identifiers claimed in one
+    # INSERT ... RETURNING), 1 lock + bump library (UPDATE ... RETURNING), 1 entry insert
+    # with what the library sees and its search vector (a new paper is in no library yet),
+    # 1 the library's contribution (the page metadata it sent), 3 tags (select, insert,
+    # entry links), 1 task for the registries (a row in the same transaction), 1 outer
+    # savepoint + 1 release. The answer needs no read: it is built from the rows just written.
+    with django_assert_num_queries(13):
         alice_client.post(
             "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
         )
-    # Saving it again finds everything: no paper creation, no tag inserts.
-    with django_assert_num_queries(14):
+    # Saving it again finds everything: no paper creation, no tag inserts, and the shared
+    # paper is not written at all (this library's contribution lives on its entry).
+    with django_assert_num_queries(13):
         alice_client.post(
             "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
         )

@@ -13,6 +13,12 @@ step the database must equal the oracle; at quiescence (every queue flushed, bot
 synced) both mirrors must equal each other and the database, no accepted write may be lost
 or doubled, and the library version must count exactly the writes the server applied.
 
+Besides the devices, the server changes papers on its own, as the background worker does: a
+registry answers for a paper (its title reaches the library's entry and the version moves)
+and a registry ties two papers together (they merge: the library's two entries become the
+older one, which takes the other's tags, notes and state, and the other leaves a tombstone).
+Devices that synced before must converge on that too.
+
 Also: paging under churn (notes/sync.md 5.6 item 3), deterministic.
 """
 
@@ -28,6 +34,7 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from django.db import transaction
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -40,9 +47,12 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
+from readinglist.enrichment.records import Registry, RegistryRecord
+from readinglist.enrichment.worker import Answers, apply_answers
 from readinglist.models import Entry, Library, Note, ReadingState, Tag, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
+from readinglist.services.merges import merge_papers
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
@@ -108,6 +118,25 @@ class AddNote:
 Op = Save | Patch | Delete | AddNote
 
 
+# What the server does on its own (the worker), between the devices' requests.
+
+
+@dataclass(frozen=True)
+class RegistryAnswer:
+    paper_id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class PaperMerge:
+    gone: int  # paper ids
+    into: int
+
+
+Event = RegistryAnswer | PaperMerge
+STATUS_ORDER = (None, "unread", "reading", "read")
+
+
 @dataclass(frozen=True)
 class Pending:
     """A queued request; retries reuse its Idempotency-Key.
@@ -151,8 +180,8 @@ class Pending:
 
 @dataclass(frozen=True)
 class Snapshot:
-    # entry key -> (arXiv id, tag names, the user's status or None)
-    entries: dict[str, tuple[str, frozenset[str], str | None]]
+    # entry key -> (paper id, tag names, the user's status or None, the title it shows)
+    entries: dict[str, tuple[int, frozenset[str], str | None, str]]
     # note key -> (entry key, body)
     notes: dict[str, tuple[str | None, str]]
     # tag key -> name
@@ -163,7 +192,7 @@ class Snapshot:
 
 def server_snapshot(library: Library, user: User) -> Snapshot:
     """What the database holds, read directly (no API)."""
-    entries = Entry.objects.filter(library=library).prefetch_related("tags", "paper__identifiers")
+    entries = Entry.objects.filter(library=library).prefetch_related("tags")
     states = {
         str(s.key): (str(s.entry.key), s.status)
         for s in ReadingState.objects.filter(library=library, user=user).select_related("entry")
@@ -172,9 +201,10 @@ def server_snapshot(library: Library, user: User) -> Snapshot:
     return Snapshot(
         entries={
             str(e.key): (
-                next(i.value for i in e.paper.identifiers.all() if i.scheme == "arxiv"),
+                e.paper_id,
                 frozenset(t.name for t in e.tags.all()),
                 status_of.get(str(e.key)),
+                e.title,
             )
             for e in entries
         },
@@ -218,9 +248,10 @@ class Mirror:
         return Snapshot(
             entries={
                 key: (
-                    data["paper"]["identifiers"]["arxiv"],
+                    data["paper"]["id"],
                     frozenset(data["tags"]),
                     status_of.get(key),
+                    data["paper"]["title"],
                 )
                 for key, data in entries.items()
             },
@@ -301,17 +332,18 @@ def full_sync(client: APIClient, library_id: int, mirror: Mirror, since: int, li
 class ModelEntry:
     id: int
     key: str
-    arxiv: str
+    paper_id: int
     tags: set[str]  # case-folded
     status: str | None
 
 
 @dataclass
 class Applied:
-    """A write the server applied (a 2xx that was not a replay), in the order applied."""
+    """A write the server applied (a 2xx that was not a replay, or a change the worker made
+    to the library), in the order applied."""
 
     seq: int
-    op: Op
+    op: Op | Event
     entry_id: int
     note_key: str | None = None
 
@@ -319,7 +351,11 @@ class Applied:
 class Oracle:
     def __init__(self, version: int) -> None:
         self.version = version
-        self.entries: dict[str, ModelEntry] = {}  # by arXiv id
+        self.entries: dict[int, ModelEntry] = {}  # by paper id
+        self.paper_of: dict[str, int] = {}  # arXiv id -> paper id, learned from saves
+        self.titles: dict[int, str] = {}  # paper id -> the title its registry gave
+        self.absorbed: dict[int, int] = {}  # merged-away entry id -> the entry it became
+        self.events = 0  # library versions moved by the worker, not by a request
         self.notes: dict[str, tuple[str, str]] = {}  # note key -> (entry key, body)
         self.tag_names: dict[str, str] = {}  # case-folded -> the spelling the library kept
         self.answers: dict[str, tuple[int, Any, str | None]] = {}  # stored idempotent answers
@@ -336,7 +372,8 @@ class Oracle:
         if isinstance(op, Save):
             if stale:
                 return HTTPStatus.PRECONDITION_FAILED
-            return HTTPStatus.OK if op.arxiv in self.entries else HTTPStatus.CREATED
+            known = self.paper_of.get(op.arxiv) in self.entries
+            return HTTPStatus.OK if known else HTTPStatus.CREATED
         if self.entry_by_id(op.entry_id) is None:
             return HTTPStatus.BAD_REQUEST if isinstance(op, AddNote) else HTTPStatus.NOT_FOUND
         if stale:
@@ -359,10 +396,12 @@ class Oracle:
         self.version += 1
         self.applications[pending.key] += 1
         if isinstance(op, Save):
-            entry = self.entries.get(op.arxiv)
+            paper_id = self.paper_of.setdefault(op.arxiv, body["paper"]["id"])
+            assert body["paper"]["id"] == paper_id, "one paper per work, however named"
+            entry = self.entries.get(paper_id)
             if entry is None:
-                entry = ModelEntry(body["id"], body["key"], op.arxiv, set(), None)
-                self.entries[op.arxiv] = entry
+                entry = ModelEntry(body["id"], body["key"], paper_id, set(), None)
+                self.entries[paper_id] = entry
             assert (body["id"], body["key"]) == (entry.id, entry.key), "one entry per paper"
             self._add_tags(entry, op.tags)
             if op.status is not None:
@@ -379,7 +418,7 @@ class Oracle:
         elif isinstance(op, Delete):
             entry = self.entry_by_id(op.entry_id)
             assert entry is not None
-            del self.entries[entry.arxiv]
+            del self.entries[entry.paper_id]
             self.notes = {k: v for k, v in self.notes.items() if v[0] != entry.key}
             self.log.append(Applied(len(self.log), op, entry.id))
             return
@@ -395,11 +434,56 @@ class Oracle:
         if entry.status is not None:
             assert body["state"]["status"] == entry.status
 
+    def registry_answered(self, event: RegistryAnswer) -> None:
+        """The worker gave the paper a title; a library with an entry of it sees it."""
+        if self.titles.get(event.paper_id, "") == event.title:
+            return
+        self.titles[event.paper_id] = event.title
+        entry = self.entries.get(event.paper_id)
+        if entry is not None:
+            self._moved(event, entry.id)
+
+    def merged(self, event: PaperMerge) -> None:
+        """Two papers turned out to be one work: so did the library's entries of them."""
+        for arxiv, paper_id in self.paper_of.items():
+            if paper_id == event.gone:
+                self.paper_of[arxiv] = event.into
+        gone = self.entries.pop(event.gone, None)
+        if gone is None:
+            return  # nothing of the merged paper in this library: its version stays
+        kept = self.entries.get(event.into)
+        if kept is None:
+            gone.paper_id = event.into
+            self.entries[event.into] = gone
+            self._moved(event, gone.id)
+            return
+        keep, other = (kept, gone) if kept.id < gone.id else (gone, kept)
+        keep.tags |= other.tags
+        keep.status = max(keep.status, other.status, key=STATUS_ORDER.index)
+        keep.paper_id = event.into
+        self.notes = {
+            note: (keep.key if entry_key == other.key else entry_key, body)
+            for note, (entry_key, body) in self.notes.items()
+        }
+        self.absorbed[other.id] = keep.id
+        self.entries[event.into] = keep
+        self._moved(event, keep.id)
+
+    def _moved(self, event: Event, entry_id: int) -> None:
+        self.version += 1
+        self.events += 1
+        self.log.append(Applied(len(self.log), event, entry_id))
+
     def snapshot(self) -> Snapshot:
         """The oracle's view, without the keys it cannot know (tags' and states')."""
         return Snapshot(
             entries={
-                e.key: (e.arxiv, frozenset(self.tag_names[t] for t in e.tags), e.status)
+                e.key: (
+                    e.paper_id,
+                    frozenset(self.tag_names[t] for t in e.tags),
+                    e.status,
+                    self.titles.get(e.paper_id, ""),
+                )
                 for e in self.entries.values()
             },
             notes=dict(self.notes),
@@ -408,15 +492,27 @@ class Oracle:
         )
 
 
-def audit_nothing_lost(log: list[Applied], final: Snapshot, live_ids: dict[int, str]) -> None:
-    """Every applied write is still visible unless a later applied write superseded it."""
+def audit_nothing_lost(
+    log: list[Applied], final: Snapshot, live_ids: dict[int, str], absorbed: dict[int, int]
+) -> None:
+    """Every applied write is still visible unless a later applied write superseded it; a
+    merge carries an entry's writes to the entry it became."""
+
+    def became(entry_id: int) -> int:
+        while entry_id in absorbed:
+            entry_id = absorbed[entry_id]
+        return entry_id
 
     def later(after: int, entry_id: int) -> list[Applied]:
-        return [a for a in log if a.seq > after and a.entry_id == entry_id]
+        return [a for a in log if a.seq > after and became(a.entry_id) == became(entry_id)]
 
     for applied in log:
-        op, entry_id = applied.op, applied.entry_id
-        after = later(applied.seq, entry_id)
+        op = applied.op
+        if isinstance(op, RegistryAnswer | PaperMerge):
+            continue  # the worker's own changes: checked by the snapshots
+        entry_id = became(applied.entry_id)
+        after = later(applied.seq, applied.entry_id)
+        merged_later = any(isinstance(a.op, PaperMerge) for a in after)
         deleted_later = any(isinstance(a.op, Delete) for a in after)
         if isinstance(op, Delete):
             assert entry_id not in live_ids, f"{op} was applied but the entry is back"
@@ -424,7 +520,7 @@ def audit_nothing_lost(log: list[Applied], final: Snapshot, live_ids: dict[int, 
         if entry_id not in live_ids:
             assert deleted_later, f"{op} was applied but its entry vanished without a delete"
             continue
-        _, tags, status = final.entries[live_ids[entry_id]]
+        _, tags, status, _ = final.entries[live_ids[entry_id]]
         folded = {t.casefold() for t in tags}
         if isinstance(op, AddNote):
             assert applied.note_key in final.notes, f"note from {op} lost"
@@ -448,7 +544,7 @@ def audit_nothing_lost(log: list[Applied], final: Snapshot, live_ids: dict[int, 
             )
             assert name.casefold() not in folded or added_later, f"{name!r} came back after {op}"
         if op.status is not None:
-            restated = any(
+            restated = merged_later or any(
                 isinstance(a.op, Save | Patch) and a.op.status is not None for a in after
             )
             assert status == op.status or restated, f"status of {op} lost"
@@ -472,7 +568,11 @@ class Device:
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        # A fresh user per example: examples share the test's transaction.
+        # Each example runs in a savepoint rolled back at its end: papers are global, and one
+        # example's merges must not change what the next one's saves find (hypothesis replays
+        # an example and expects the same behaviour).
+        self.example = transaction.atomic()
+        self.example.__enter__()
         self.user = UserFactory()
         self.library = personal_library(self.user)
         self.oracle = Oracle(self.library.version)
@@ -558,6 +658,31 @@ class SyncMachine(RuleBasedStateMachine):
         if known:
             op = AddNote(known[pick % len(known)], body)
             self.devices[device].queue.append(Pending(op, strict))
+
+    # The worker, between requests.
+
+    @rule(pick=st.integers(min_value=0, max_value=99), edition=st.integers(1, 3))
+    def registry_answers(self, pick: int, edition: int) -> None:
+        known = sorted(set(self.oracle.paper_of.values()))
+        if not known:
+            return
+        event = RegistryAnswer(known[pick % len(known)], f"Registry title {edition}")
+        record = RegistryRecord(Registry.ARXIV, title=event.title)
+        with transaction.atomic():
+            apply_answers(event.paper_id, Answers(records=[record]))
+        self.oracle.registry_answered(event)
+
+    @rule(gone=st.integers(min_value=0, max_value=99), into=st.integers(min_value=0, max_value=99))
+    def papers_merge(self, gone: int, into: int) -> None:
+        known = sorted(set(self.oracle.paper_of.values()))
+        if len(known) < 2 or gone % len(known) == into % len(known):
+            return
+        merge = PaperMerge(known[gone % len(known)], known[into % len(known)])
+        both = merge.gone in self.oracle.entries and merge.into in self.oracle.entries
+        merge_papers(survivor_id=merge.into, merged_id=merge.gone)
+        self.oracle.merged(merge)
+        if both:
+            event("two entries of the library merged")
 
     # The network.
 
@@ -664,14 +789,20 @@ class SyncMachine(RuleBasedStateMachine):
         assert actual.entries == expected.entries
         assert actual.notes == expected.notes
         assert set(actual.tags.values()) == set(self.oracle.tag_names.values())
-        papers = Counter(arxiv for arxiv, _, _ in actual.entries.values())
+        papers = Counter(paper_id for paper_id, _, _, _ in actual.entries.values())
         assert all(n == 1 for n in papers.values()), "two entries for one paper"
 
     # Quiescence: everyone flushes everything and syncs; then all views agree.
 
     def teardown(self) -> None:
-        if sys.exc_info()[0] is not None:
-            return  # a step already failed; do not mask it
+        try:
+            if sys.exc_info()[0] is None:  # else a step already failed; do not mask it
+                self.quiesce()
+        finally:
+            transaction.set_rollback(True)
+            self.example.__exit__(None, None, None)
+
+    def quiesce(self) -> None:
         self.quiescing = True
         for device in self.devices:
             # Each pass pushes at least one request: after a sync, a strict one is current.
@@ -694,7 +825,12 @@ class SyncMachine(RuleBasedStateMachine):
         assert all(entry_key for entry_key, _ in first.states.values()), "an orphan state"
 
         live_ids = dict(Entry.objects.filter(library=self.library).values_list("id", "key"))
-        audit_nothing_lost(self.oracle.log, server, {pk: str(key) for pk, key in live_ids.items()})
+        audit_nothing_lost(
+            self.oracle.log,
+            server,
+            {pk: str(key) for pk, key in live_ids.items()},
+            self.oracle.absorbed,
+        )
         applications = self.oracle.applications
         applied = set(applications)
         for device in self.devices:
@@ -703,7 +839,8 @@ class SyncMachine(RuleBasedStateMachine):
             for pending, status in device.rejected:
                 # Only a vanished entry makes a write fail for good; a 412 is retried.
                 assert status in (HTTPStatus.NOT_FOUND, HTTPStatus.BAD_REQUEST), pending
-        assert self.library.version == len(self.oracle.log) == sum(applications.values())
+        requests = sum(applications.values())
+        assert self.library.version == len(self.oracle.log) == requests + self.oracle.events
 
 
 @pytest.mark.django_db
@@ -779,9 +916,9 @@ def test_paging_under_churn_loses_nothing(alice: User, alice_client: APIClient) 
     assert mirror.snapshot() == server_snapshot(library, alice)
     snapshot = mirror.snapshot()
     assert snapshot.entries[str(entries[9].key)][1] == {"seen-on-page-1"}
-    assert snapshot.entries[str(entries[219].key)][1:] == (frozenset({"page-3"}), "read")
+    assert snapshot.entries[str(entries[219].key)][1:3] == (frozenset({"page-3"}), "read")
     assert str(entries[19].key) not in snapshot.entries
-    assert snapshot.entries[str(again.key)] == ("2401.00019", frozenset({"again"}), None)
+    assert snapshot.entries[str(again.key)][1:] == (frozenset({"again"}), None, "")
     assert len(snapshot.entries) == 250
 
 

@@ -10,10 +10,11 @@ from readinglist.io.backup import BackupError, dump_library, restore_library
 from readinglist.io.export import library_records, render
 from readinglist.io.formats import PARSERS, Format
 from readinglist.io.records import Record
-from readinglist.models import Entry, Lab, Library, Paper, ReadingList, ReadingState, User
+from readinglist.models import Entry, Lab, Library, Note, Paper, ReadingList, ReadingState, User
+from readinglist.services.access import LibraryNotWritable
 from readinglist.services.accounts import personal_library
 from readinglist.services.annotations import create_highlight, create_note
-from readinglist.services.entries import LibraryNotWritable, save_paper, update_entry
+from readinglist.services.entries import save_paper, update_entry
 from readinglist.services.imports import import_records
 from readinglist.services.lists import add_to_list, create_list
 from tests.factories import UserFactory
@@ -48,19 +49,20 @@ def test_import_merges_with_papers_saved_by_url_and_reports_skips(alice: User) -
     save_paper(user=alice, url="https://huggingface.co/papers/1706.03762")
     records = [
         *_bib(),
-        Record(title="No identity", line=40),
+        Record(title="A book with no identifier", authors=("Knuth, Donald",), line=30),
+        Record(venue="Nothing but a venue", line=40),
         Record(title="Dup", identifiers={"arxiv": "1706.03762v2"}, line=50),
     ]
 
     report = import_records(user=alice, library=library, records=records).as_dict()
 
-    assert (report["added"], report["merged"], report["skipped"]) == (2, 1, 2)
+    assert (report["added"], report["merged"], report["skipped"]) == (3, 1, 2)
     reasons = {item["line"]: item["reason"] for item in report["items"]}
-    assert reasons[40] == "no DOI, arXiv id or URL to identify it"
+    assert reasons[40] == "no identifier, link or title to identify it by"
     assert reasons[50] == "same paper as line 2"
     entry = Entry.objects.get(library=library, paper__identifiers__value="1706.03762")
     assert sorted(t.name for t in entry.tags.all()) == ["nlp", "transformers"]
-    assert entry.paper.title == "Attention Is All You Need — für Café"
+    assert entry.title == "Attention Is All You Need — für Café"
 
 
 @pytest.mark.django_db
@@ -168,17 +170,29 @@ def test_backup_restores_into_an_empty_account_with_nothing_lost(
     newcomer = UserFactory(email="alice2@example.org")
     target = personal_library(newcomer)
 
-    restore_library(user=newcomer, library=target, data=backup)
+    report = restore_library(user=newcomer, library=target, data=backup)
 
     again = dump_library(library=target, exported_by=newcomer)
-    expected = _without_library(backup)
-    # The exporter's own things now belong to the person restoring.
-    text = str(expected).replace("alice@example.org", "alice2@example.org")
-    assert str(_without_library(again)) == text
-    assert ReadingState.objects.filter(library=target, user=bob).count() == 1
+    # Everything in the file now belongs to the person restoring; nothing is anyone else's.
+    assert _without_library(again) == _without_library(backup)
+    assert (report.entries, report.notes, report.highlights, report.states) == (3, 2, 1, 1)
+    assert not ReadingState.objects.filter(library=target).exclude(user=newcomer).exists()
+    assert set(Note.objects.filter(library=target).values_list("author", flat=True)) == {
+        newcomer.pk
+    }
     assert list(
-        ReadingList.objects.get(library=target).items.values_list("entry__paper__url", flat=True)
+        ReadingList.objects.get(library=target).items.values_list("entry__url", flat=True)
     ) == ["https://doi.org/10.1109/CVPR.2016.90", "https://arxiv.org/abs/1706.03762"]
+
+
+@pytest.mark.django_db
+def test_a_lab_backup_holds_only_the_exporters_private_state(
+    alice: User, bob: User, lab: Lab
+) -> None:
+    backup = dump_library(library=_rich_library(alice, bob, lab), exported_by=bob)
+    states = [entry["state"] for entry in backup["entries"] if entry["state"]]
+    assert [state["status"] for state in states] == ["reading"]  # Bob's own, not Alice's
+    assert "alice@example.org" not in str(backup["entries"])
 
 
 @pytest.mark.django_db
@@ -201,7 +215,7 @@ def test_restore_refuses_a_library_that_is_not_empty_and_bad_files(alice: User) 
         restore_library(user=alice, library=library, data=backup)
     other = personal_library(UserFactory())
     broken = {**backup, "entries": [{"key": "not-a-uuid"}]}
-    with pytest.raises(BackupError, match="malformed"):
+    with pytest.raises(BackupError, match=r"malformed backup: entries\[0\]\.key: must be a UUID"):
         restore_library(user=other.owner, library=other, data=broken)
     assert not Entry.objects.filter(library=other).exists()
     with pytest.raises(BackupError):

@@ -63,7 +63,7 @@ def test_command_loads_the_shared_hugging_face_listing() -> None:
     call_command("load_demo_data", file=path)
     # The listing holds 113 title/abstract pairs (page chrome aside).
     assert Paper.objects.count() == len(parse_listing(path.read_text())) == 113
-    assert Paper.objects.filter(
+    assert Entry.objects.filter(
         title="GFM-RAG: Graph Foundation Model for Retrieval Augmented Generation"
     ).exists()
     assert Entry.objects.filter(tags__isnull=False).distinct().count() > 100

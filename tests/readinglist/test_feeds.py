@@ -16,6 +16,7 @@ from readinglist.models import Entry, Lab, Library, Note, User
 from readinglist.services import discussion, journal_club
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper, set_reading_status
+from readinglist.services.entry_metadata import edit_details
 from readinglist.services.labs import publish_list, rotate_feed_token
 from readinglist.services.lists import add_to_list, create_list
 
@@ -98,8 +99,7 @@ def busy_lab(alice: User, bob: User, lab: Lab, lab_library: Library) -> Lab:
         library=lab_library,
         note="Shared <b>note</b>",
     )
-    saved.entry.paper.title = "Attention & <Friends>"
-    saved.entry.paper.save()
+    edit_details(user=alice, entry=saved.entry, changes={"title": "Attention & <Friends>"})
     state = set_reading_status(entry=saved.entry, user=alice, status="read")
     state.private_note = SECRET
     state.save()

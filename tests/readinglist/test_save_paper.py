@@ -20,8 +20,9 @@ from readinglist.models import (
     Tombstone,
     User,
 )
+from readinglist.services.access import LibraryNotWritable
 from readinglist.services.accounts import personal_library
-from readinglist.services.entries import LibraryNotWritable, delete_entry, save_paper
+from readinglist.services.entries import delete_entry, save_paper
 from readinglist.services.labs import add_member
 from readinglist.services.papers import UnidentifiablePaper
 from tests.factories import UserFactory
@@ -45,7 +46,8 @@ def test_every_arxiv_form_resolves_to_one_paper_and_one_entry(alice: User) -> No
     assert Entry.objects.count() == 1
     assert [r.created for r in results] == [True] + [False] * (len(ARXIV_FORMS) - 1)
     paper = Paper.objects.get()
-    assert paper.arxiv_version == 2
+    assert Entry.objects.get().arxiv_version == 2  # the newest version this library saved
+    assert paper.arxiv_version is None  # the newest that exists: only arXiv's API says
     assert paper.url == "https://arxiv.org/abs/2106.09608"
     assert set(paper.identifiers.values_list("scheme", "value")) == {("arxiv", "2106.09608")}
 
@@ -75,7 +77,32 @@ def test_publisher_page_is_found_by_its_url_and_by_the_doi_in_its_metadata(alice
     by_url = save_paper(user=alice, url=url.split("?")[0])
 
     assert by_doi.paper == first.paper == by_url.paper
-    assert set(first.paper.identifiers.values_list("scheme", flat=True)) == {"doi", "url"}
+    # The article URL names its DOI; the URL itself is no key of the shared paper.
+    assert set(first.paper.identifiers.values_list("scheme", flat=True)) == {"doi"}
+    assert first.entry.title == "In Vitro Cytotoxicity"
+
+
+@pytest.mark.django_db
+def test_a_page_found_by_its_stated_doi_keeps_its_url_in_its_own_library(
+    alice: User, bob: User
+) -> None:
+    url = "https://www.sciencedirect.com/science/article/pii/S0893608014002135"
+    meta = PageMetadata.from_dict(
+        {
+            "title": "Deep learning in neural networks",
+            "identifiers": {"doi": "10.1016/j.neunet.2014.09.003"},
+        },
+        source=Source.CITATION,
+    )
+    first = save_paper(user=alice, url=url, metadata=meta)
+
+    # The stated DOI named the new paper; the page's URL stays with Alice's library.
+    assert set(first.paper.identifiers.values_list("scheme", "value")) == {
+        ("doi", "10.1016/j.neunet.2014.09.003")
+    }
+    assert save_paper(user=alice, url=url).entry == first.entry
+    # Bob's save of the bare URL is not sent to the paper Alice's statement named.
+    assert save_paper(user=bob, url=url).paper != first.paper
 
 
 @pytest.mark.django_db
@@ -94,11 +121,14 @@ def test_metadata_keeps_the_best_value_per_field(alice: User) -> None:
     save_paper(user=alice, url=url, metadata=citation)
     save_paper(user=alice, url=url, metadata=later_og)
 
+    entry = Entry.objects.get()
+    assert entry.title == full
+    assert entry.authors == ["Ammanabrolu, Prithviraj"]
+    assert entry.abstract == "og text"
+    assert entry.contribution.sources["title"] == "citation"
+    # All of it is this library's contribution: the shared paper holds none of it.
     paper = Paper.objects.get()
-    assert paper.title == full
-    assert paper.authors == ["Ammanabrolu, Prithviraj"]
-    assert paper.abstract == "og text"
-    assert paper.field_sources["title"] == "citation"
+    assert (paper.title, paper.authors, paper.abstract) == ("", [], "")
 
 
 @pytest.mark.django_db
@@ -263,10 +293,12 @@ def test_a_lost_identifier_race_leaves_no_orphan_paper(
     real_lookup = papers._existing_paper
     calls = []
 
-    def blind_once(keys: object) -> Paper | None:
+    def blind_once(keys: object, library_id: object) -> tuple[Paper | None, set[object]]:
         # The first look happens "before the other transaction committed": it sees nothing.
         calls.append(keys)
-        return None if len(calls) == 1 else real_lookup(keys)  # type: ignore[arg-type]
+        if len(calls) == 1:
+            return None, set()
+        return real_lookup(keys, library_id)  # type: ignore[arg-type]
 
     monkeypatch.setattr(papers, "_existing_paper", blind_once)
     before = Paper.objects.count()

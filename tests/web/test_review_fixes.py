@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from readinglist.io.backup import dump_library, restore_library
+from readinglist.io.backup import BackupError, dump_library, restore_library
 from readinglist.models import JournalClubSession, Lab, Membership, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import update_entry
@@ -86,18 +86,20 @@ def test_restored_non_web_links_are_dropped_and_never_rendered(
 
     saved(alice, 1, title="Poisoned")
     backup = dump_library(library=personal_library(alice), exported_by=alice)
-    paper = backup["entries"][0]["paper"]
+    entry_data = backup["entries"][0]
     # A hand-edited backup naming a paper nobody has yet, with non-web links.
-    paper["identifiers"] = [{"scheme": "doi", "value": "10.1234/poison", "display": ""}]
-    paper["url"] = "javascript:alert(document.domain)"
-    paper["pdf_url"] = "data:text/html,<script>alert(1)</script>"
+    entry_data["identifiers"] = [{"scheme": "doi", "value": "10.1234/poison", "display": ""}]
+    entry_data["metadata"]["pdf_url"] = "data:text/html,<script>alert(1)</script>"
     newcomer = UserFactory(email="newcomer@example.org")
     library = personal_library(newcomer)
     restore_library(user=newcomer, library=library, data=backup)
     entry = Entry.objects.select_related("paper").get(library=library)
-    assert entry.paper.title == "Poisoned"
-    assert not entry.paper.url.lower().startswith("javascript")
-    assert entry.paper.pdf_url == ""
+    assert entry.title == "Poisoned"
+    assert entry.paper.title == ""  # a file's metadata is the library's, never the paper's
+    assert entry.pdf_url == ""
+    entry_data["overrides"] = {"url": "javascript:alert(document.domain)"}
+    with pytest.raises(BackupError, match="http"):
+        restore_library(user=newcomer, library=personal_library(UserFactory()), data=backup)
     client.force_login(newcomer)
     html = client.get(f"/entries/{entry.pk}/").content.decode()
     assert "javascript:" not in html
