@@ -83,7 +83,6 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
 
     from readinglist.demo import parse_listing
     from readinglist.models import Entry, EntryTag, Paper, PaperIdentifier, ReadingState, Tag
-    from readinglist.search import paper_search_vector
     from readinglist.services.accounts import create_user, personal_library
     from readinglist.services.tokens import create_api_token
 
@@ -97,6 +96,8 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
         print(f"{listing} is absent: short made-up texts, search figures not comparable")
     user = create_user(email=email, password=None, name=email.split("@")[0])
     library = personal_library(user)
+    # Registry-known papers: the metadata is the paper's, and each entry shows it (the
+    # entries' search vectors come from their own columns, by the trigger of migration 0007).
     papers = Paper.objects.bulk_create(
         [
             Paper(
@@ -104,6 +105,7 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
                 abstract=texts[n % len(texts)][1],
                 authors=[f"Author {n % 97}", f"Writer {n % 89}"],
                 url=f"https://arxiv.org/abs/{prefix}.{n:05d}",
+                enrichment=Paper.Enrichment.DONE,
             )
             for n in range(size)
         ],
@@ -116,13 +118,21 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
         ],
         batch_size=5000,
     )
-    Paper.objects.filter(pk__in=[p.pk for p in papers]).update(search_vector=paper_search_vector())
     tags = Tag.objects.bulk_create(
         [Tag(library=library, name=f"topic-{t}", version=1) for t in range(20)]
     )
     entries = Entry.objects.bulk_create(
         [
-            Entry(library=library, paper=p, added_by=user, version=1 + n // 100)
+            Entry(
+                library=library,
+                paper=p,
+                added_by=user,
+                version=1 + n // 100,
+                title=p.title,
+                authors=p.authors,
+                abstract=p.abstract,
+                url=p.url,
+            )
             for n, p in enumerate(papers)
         ],
         batch_size=5000,

@@ -163,6 +163,8 @@ def build_library(size: int, block: int) -> tuple[Any, Any, list[Any]]:
                         paper=paper,
                         added_by=user,
                         version=1 + n // ROWS_PER_OLD_VERSION,
+                        title=paper.title,
+                        url=paper.url,
                     )
                     for paper, n in zip(papers, numbers, strict=True)
                 ]
