@@ -121,3 +121,25 @@ def test_lookup_query_count_is_constant(
     results = response.json()["results"]
     assert len(results) == 200
     assert sum(r["saved"] for r in results) == 30
+
+
+BIORXIV = "https://www.biorxiv.org/content/10.1101/2023.01.01.578000"
+ACM = "https://dl.acm.org/doi/10.1145/3368089.3409741"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("saved_as", "seen_as"),
+    [
+        (f"{BIORXIV}v1", [f"{BIORXIV}v2", f"{BIORXIV}v2.full", f"{BIORXIV}v2.full.pdf"]),
+        (f"{BIORXIV}v2.full.pdf", ["doi:10.1101/2023.01.01.578000", f"{BIORXIV}v1.abstract"]),
+        (ACM, [ACM.replace("/doi/", "/doi/pdf/"), ACM.replace("/doi/", "/doi/abs/")]),
+    ],
+)
+def test_every_url_form_of_a_publisher_article_is_one_paper(
+    alice: User, alice_client: APIClient, saved_as: str, seen_as: list[str]
+) -> None:
+    first = save_paper(user=alice, url=saved_as)
+    found = alice_client.post("/api/v1/lookup", {"items": seen_as}, format="json").json()
+    assert [r["saved"] for r in found["results"]] == [True] * len(seen_as)
+    assert all(save_paper(user=alice, url=url).entry == first.entry for url in seen_as)

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
+from readinglist.digest import build_digest, render_digest
 from readinglist.enrichment.worker import RETRY_DELAYS, run_enrichment
-from readinglist.models import Entry, Library, Paper, PaperEvent, User
+from readinglist.models import Entry, Lab, Library, Paper, PaperEvent, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
 from readinglist.services.entry_metadata import edit_details
@@ -173,3 +174,21 @@ def test_a_url_only_paper_asks_no_registry(alice: User) -> None:
     paper = save_paper(user=alice, url="https://www.usenix.org/conference/nsdi22/x").paper
     assert paper.enrichment == Paper.Enrichment.NONE
     assert queued() == []
+
+
+def test_new_versions_and_publications_reach_the_lab_digest(
+    alice: User, lab: Lab, registries: list[str]
+) -> None:
+    entry = save_paper(user=alice, url="arXiv:2204.01249", library=lab.library).entry
+    run_queued_tasks()  # v4 is the newest; no event: nobody had seen another one yet
+    Paper.objects.filter(pk=entry.paper_id).update(arxiv_version=3)  # as if v4 were new
+    run_enrichment(entry.paper_id)
+
+    digest = build_digest(lab=lab, until=timezone.now() + timedelta(minutes=1))
+
+    assert digest.paper_update_count == 1
+    (update,) = digest.paper_updates
+    assert (update.title, update.what) == (fresh(entry).title, "v4 on arXiv")
+    text, html = render_digest(digest)
+    assert "New versions and publications (1)" in text
+    assert "v4 on arXiv" in html
