@@ -3,10 +3,10 @@
 Saves N papers by arXiv id (half of them in a second library too, so each answer reaches two
 libraries), then runs the real queue in this process with django-tasks-db's `Worker` in batch
 mode (claim under SKIP LOCKED, run, record the result), the registries answering from the
-recorded arXiv response of tests/enrichment/fixtures (templated per id; its journal DOI then
-asks Crossref and DataCite, which answer "not found"). Prints papers per second, milliseconds
-and SQL statements per paper. What it measures is the worker's own cost: against the real
-registries their latency (and arXiv's 3-second courtesy delay) decides.
+recorded arXiv response of tests/enrichment/fixtures (templated per id, with a journal DOI of
+its own that then asks Crossref and DataCite, which answer "not found"). Prints papers per
+second, milliseconds and SQL statements per paper. What it measures is the worker's own
+cost: against the real registries their latency (and arXiv's 3-second courtesy delay) decides.
 
 Runs against PostgreSQL in a throwaway database it creates and drops (default
 `bench_enrichment`, on the server DATABASE_URL names):
@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "enrichment" / "fixtures" / "arxiv_2108.04010.xml"
 RECORDED_ID = "2108.04010"
+RECORDED_DOI = "10.1088/1674-1137/ac66cc"
 sys.path.insert(0, str(ROOT))
 
 
@@ -69,7 +70,9 @@ def recorded_registries() -> Any:
     def get(url: str) -> bytes:
         if url.startswith("https://export.arxiv.org/api/query?id_list="):
             arxiv_id = url.rsplit("=", 1)[1]
-            return body.replace(RECORDED_ID, arxiv_id).encode()
+            # One work per id: its own id, title and journal DOI (a shared DOI would merge them).
+            own = body.replace(RECORDED_ID, arxiv_id).replace(RECORDED_DOI, f"10.5555/{arxiv_id}")
+            return own.replace("Measurement of", f"Measurement {arxiv_id} of").encode()
         raise NotFound(url)
 
     return get
@@ -86,7 +89,7 @@ def one_run(papers: int, run: int) -> tuple[float, int]:
     first = create_user(email=f"bench{run}a@example.org", password=None)
     second = create_user(email=f"bench{run}b@example.org", password=None)
     for n in range(papers):
-        url = f"arXiv:25{run:02d}.{n:05d}"
+        url = f"arXiv:23{run % 12 + 1:02d}.{n:05d}"
         save_paper(user=first, url=url, tags=["bench"])
         if n % 2 == 0:
             save_paper(user=second, url=url)
@@ -128,9 +131,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
     os.environ.setdefault("SITE_URL", "https://bench.example.org")
     with throwaway_database(args.db_name):
+        import logging
+
         import django
 
         django.setup()
+        logging.getLogger("django.tasks").setLevel(logging.WARNING)
+        logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         from django.core.management import call_command
 
         import readinglist.enrichment.http as http

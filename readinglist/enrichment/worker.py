@@ -23,7 +23,13 @@ from readinglist import identifiers as ids
 from readinglist.enrichment import acl, arxiv, crossref, http, openreview, pubmed
 from readinglist.enrichment.http import Fetch, FetchError
 from readinglist.enrichment.records import Registry, RegistryRecord
-from readinglist.metadata import DESCRIPTIVE_FIELDS, fingerprint
+from readinglist.metadata import (
+    DESCRIPTIVE_FIELDS,
+    MAX_AUTHOR_LENGTH,
+    MAX_AUTHORS,
+    MAX_LENGTHS,
+    fingerprint,
+)
 from readinglist.models import EntryIdentifier, Paper, PaperEvent, PaperIdentifier
 from readinglist.services.merges import merge_papers, refresh_entries_of
 from readinglist.services.queue import REGISTRY_SCHEMES, mark_enrichment_pending, queue_enrichment
@@ -126,11 +132,21 @@ def combine(records: list[RegistryRecord]) -> tuple[dict[str, Any], dict[str, st
         for registry in PDF_PRECEDENCE if name == "pdf_url" else FIELD_PRECEDENCE:
             record = by_registry.get(registry)
             value = getattr(record, name, None) if record is not None else None
-            if value:
-                values[name] = list(value) if name == "authors" else value
+            if value and (fitted := _fitted(name, value)):
+                values[name] = fitted
                 sources[name] = registry.value
                 break
     return values, sources
+
+
+def _fitted(name: str, value: Any) -> Any:
+    """A registry's value cut to what the columns hold (a few records carry whole pages)."""
+    if name == "authors":
+        return [author[:MAX_AUTHOR_LENGTH] for author in list(value)[:MAX_AUTHORS]]
+    limit = MAX_LENGTHS.get(name)
+    if limit is None or len(value) <= limit:
+        return value
+    return "" if name.endswith("url") else value[:limit]
 
 
 def confirmed_keys(records: list[RegistryRecord]) -> list[tuple[str, str, str]]:
@@ -176,7 +192,15 @@ def run_enrichment(paper_id: int, *, get: Fetch | None = None) -> EnrichmentResu
         if scheme in REGISTRY_SCHEMES
     }
     answers = ask_registries(identifiers, get=get or http.fetch)
-    result = _apply_with_retries(paper_id, answers)
+    try:
+        result = _apply_with_retries(paper_id, answers)
+    except Exception as error:  # a bug or a bad value must not requeue the paper forever
+        logger.exception("applying registry answers to paper %s failed", paper_id)
+        with transaction.atomic():
+            paper = Paper.objects.select_for_update(no_key=True).get(pk=paper_id)
+            _record_state(paper, Answers(failures=[f"server error: {type(error).__name__}"]))
+            paper.save()
+        return None
     for other_id in result.merged:
         merge_papers(survivor_id=paper_id, merged_id=other_id)
     # Identifiers that arrived (from a merge, or a registry naming one it was not asked
@@ -203,7 +227,7 @@ def _apply_with_retries(paper_id: int, answers: Answers) -> EnrichmentResult:
 def apply_answers(paper_id: int, answers: Answers) -> EnrichmentResult:
     """Apply registry answers to the paper and to every library's view of it (in the
     caller's transaction). Takes the paper's lock, then its libraries' in id order, as
-    merges do, so the two cannot deadlock."""
+    merges do, so the two never wait on each other in a cycle."""
     paper = Paper.objects.select_for_update(no_key=True).get(pk=paper_id)
     values, sources = combine(answers.records)
     changed = [name for name, value in values.items() if getattr(paper, name) != value]

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from readinglist.digest import build_digest, render_digest
-from readinglist.enrichment.worker import RETRY_DELAYS, run_enrichment
+from readinglist.enrichment.records import Registry, RegistryRecord
+from readinglist.enrichment.worker import RETRY_DELAYS, Answers, apply_answers, run_enrichment
 from readinglist.models import Entry, Lab, Library, Paper, PaperEvent, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
@@ -192,3 +194,35 @@ def test_new_versions_and_publications_reach_the_lab_digest(
     text, html = render_digest(digest)
     assert "New versions and publications (1)" in text
     assert "v4 on arXiv" in html
+
+
+def test_registry_values_are_cut_to_what_the_columns_hold(alice: User) -> None:
+    entry = save_paper(user=alice, url="arXiv:2108.04010").entry
+    huge = RegistryRecord(
+        Registry.CROSSREF,
+        title="T" * 5000,
+        authors=tuple(f"Author {n} " + "x" * 400 for n in range(600)),
+        pdf_url="https://example.org/" + "a" * 3000,
+    )
+    with transaction.atomic():
+        apply_answers(entry.paper_id, Answers(records=[huge]))
+    seen = fresh(entry)
+    assert (len(seen.title), len(seen.authors), len(seen.authors[0])) == (2000, 500, 300)
+    assert seen.pdf_url == "https://arxiv.org/pdf/2108.04010"  # a cut link is no link
+
+
+def test_a_failure_applying_an_answer_backs_off_instead_of_looping(
+    alice: User, registries: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paper = save_paper(user=alice, url="arXiv:2108.04010").paper
+
+    def broken(paper_id: int, answers: Answers) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("readinglist.enrichment.worker.apply_answers", broken)
+    assert run_queued_tasks() == [ENRICH]  # the task itself ends, it does not crash
+
+    paper.refresh_from_db()
+    assert (paper.enrichment, paper.enrichment_attempts) == (Paper.Enrichment.PENDING, 1)
+    assert paper.enrichment_error == "server error: RuntimeError"
+    assert len(queued(ENRICH)) == 1  # later, with backoff
