@@ -23,8 +23,11 @@ class PaperIdentifierInline(admin.TabularInline[models.PaperIdentifier, models.P
 
 @admin.register(models.Paper)
 class PaperAdmin(admin.ModelAdmin[models.Paper]):
-    list_display = ("title", "published", "created_at")
+    list_display = ("title", "published", "enrichment", "enriched_at", "created_at")
+    list_filter = ("enrichment",)
     search_fields = ("title", "identifiers__value")
+    # What a registry said: changed by the worker, which also refreshes every library's view.
+    readonly_fields = ("title", "authors", "abstract", "published", "venue", "field_sources")
     inlines = [PaperIdentifierInline]
 
 
@@ -36,7 +39,7 @@ class LibraryAdmin(admin.ModelAdmin[models.Library]):
 
 @admin.register(models.Entry)
 class EntryAdmin(admin.ModelAdmin[models.Entry]):
-    list_display = ("paper", "library", "added_at", "version")
+    list_display = ("title", "library", "added_at", "version")
     raw_id_fields = ("paper", "library", "added_by")
 
 
