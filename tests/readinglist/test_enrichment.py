@@ -226,3 +226,33 @@ def test_a_failure_applying_an_answer_backs_off_instead_of_looping(
     assert (paper.enrichment, paper.enrichment_attempts) == (Paper.Enrichment.PENDING, 1)
     assert paper.enrichment_error == "server error: RuntimeError"
     assert len(queued(ENRICH)) == 1  # later, with backoff
+
+
+@pytest.mark.parametrize(
+    ("saved_as", "title_starts", "year"),
+    [
+        ("2108.04010", "Measurement of Muon-induced Neutron", "2021"),
+        ("https://arxiv.org/pdf/2204.01249v2", "Open-closed homotopy algebra", "2022"),
+        ("https://doi.org/10.1145/3448016.3452841", "Vector Quotient Filters", "2021"),
+        ("doi:10.5281/zenodo.48440", "", "2016"),
+        ("https://openreview.net/forum?id=KS8mIvetg2", "Proving Test Set Contamination", "20"),
+        ("https://openreview.net/pdf?id=nZeVKeeFYf9", "LoRA", "20"),
+        ("https://aclanthology.org/2021.naacl-main.208.pdf", "How many data points", "2021"),
+        ("PMID: 29963580", "", "2018"),
+        ("https://pmc.ncbi.nlm.nih.gov/articles/PMC6022861/", "", "2018"),
+    ],
+)
+def test_every_registry_fills_a_save_by_id_doi_or_pdf_url(
+    alice: User, registries: list[str], saved_as: str, title_starts: str, year: str
+) -> None:
+    saved = save_paper(user=alice, url=saved_as).entry
+    assert saved.title == ""
+
+    run_queued_tasks()
+
+    entry = fresh(saved)
+    assert entry.title.startswith(title_starts)
+    assert entry.title and entry.authors, (entry.title, entry.authors)
+    assert entry.published.startswith(year)
+    assert entry.venue
+    assert entry.paper.enrichment == Paper.Enrichment.DONE
