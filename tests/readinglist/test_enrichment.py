@@ -252,7 +252,8 @@ def test_every_registry_fills_a_save_by_id_doi_or_pdf_url(
 
     entry = fresh(saved)
     assert entry.title.startswith(title_starts)
-    assert entry.title and entry.authors, (entry.title, entry.authors)
+    assert entry.title
+    assert entry.authors
     assert entry.published.startswith(year)
     assert entry.venue
     assert entry.paper.enrichment == Paper.Enrichment.DONE
