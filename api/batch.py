@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
+from api.exceptions import ErrorAnswer, error_answer
 from api.serializers.core import EntryUpdateSerializer, SaveSerializer
 from readinglist.metadata import PageMetadata
 from readinglist.models import (
@@ -28,7 +29,6 @@ from readinglist.models import (
     Tombstone,
     User,
 )
-from readinglist.services.access import LibraryNotWritable
 from readinglist.services.annotations import (
     create_note,
     delete_highlight,
@@ -41,10 +41,8 @@ from readinglist.services.entries import (
     update_entry,
 )
 from readinglist.services.lists import delete_list
-from readinglist.services.papers import UnidentifiablePaper
 from readinglist.services.tags import delete_tag
 from readinglist.services.versioning import (
-    ObjectGone,
     StaleObject,
     begin_library_write,
     one_version_per_write,
@@ -81,9 +79,10 @@ class BatchResult:
 
 
 def run_batch(
-    *, user: User, library: Library, operations: list[dict[str, Any]], describe: Any
+    *, user: User, library: Library, operations: list[dict[str, Any]], request: Request
 ) -> BatchResult:
-    """Apply `operations` in order; `describe(obj)` renders a stale object's current state."""
+    """Apply `operations` in order; a refused operation is answered as the API answers a
+    refused request (`error_answer`), its status as the operation's `code`."""
     changed = False
     with transaction.atomic(), one_version_per_write():
         locked = begin_library_write(library_id=library.pk)
@@ -94,15 +93,11 @@ def run_batch(
                     outcome = _apply(user=user, library=locked, raw=raw)
             except OperationFailed as failure:
                 outcome = {"status": "failed", "code": failure.code, "message": failure.message}
-                if failure.current is not None:
-                    outcome["current"] = failure.current
-            except StaleObject as stale:
-                outcome = {
-                    "status": "failed",
-                    "code": 412,
-                    "message": "changed since the version given",
-                    "current": describe(stale.current),
-                }
+            except Exception as error:
+                answer = error_answer(error, request)
+                if answer is None:
+                    raise
+                outcome = _failed(answer)
             changed = changed or outcome["status"] in ("created", "updated")
             results.append({"index": index, **outcome})
         if not changed:
@@ -112,33 +107,34 @@ def run_batch(
     return BatchResult(version=locked.version, results=results)
 
 
+def _failed(answer: ErrorAnswer) -> dict[str, Any]:
+    body = answer.body
+    outcome: dict[str, Any] = {"status": "failed", "code": answer.status}
+    if isinstance(body, dict) and "current" in body:
+        outcome["message"] = "changed since the version given"
+        outcome["current"] = body["current"]
+    else:
+        outcome["message"] = body.get("detail", body) if isinstance(body, dict) else body
+    return outcome
+
+
 def _apply(*, user: User, library: Library, raw: dict[str, Any]) -> dict[str, Any]:
     operation = _valid(OperationSerializer, raw)
-    try:
-        if operation["op"] == "save":
-            return _save(user=user, library=library, data=raw)
-        kind = operation.get("type")
-        key = operation.get("key")
-        if kind is None or key is None:
-            raise OperationFailed(400, {"type": ["Required."], "key": ["Required."]})
-        if operation["op"] == "delete":
-            return _delete(user, library, kind, key, operation.get("version"))
-        if operation["op"] == "create" and kind == "note":
-            return _create_note(user, library, key, operation.get("data") or {})
-        if operation["op"] == "update" and kind == "entry":
-            return _update_entry(user, library, key, operation)
-        if operation["op"] == "update" and kind == "note":
-            return _update_note(user, library, key, operation)
-        raise OperationFailed(400, f"{operation['op']} of {kind} is not supported in a batch")
-    except (LibraryNotWritable, PermissionError):
-        raise OperationFailed(403, "You can read this library but not change it.") from None
-    except ObjectGone:
-        raise OperationFailed(404, "It was deleted meanwhile.") from None
-    except (DjangoValidationError, UnidentifiablePaper) as error:
-        detail = getattr(error, "message_dict", None) or getattr(error, "messages", str(error))
-        raise OperationFailed(400, detail) from None
-    except IntegrityError:
-        raise OperationFailed(409, "conflicts with the current state") from None
+    if operation["op"] == "save":
+        return _save(user=user, library=library, data=raw)
+    kind = operation.get("type")
+    key = operation.get("key")
+    if kind is None or key is None:
+        raise OperationFailed(400, {"type": ["Required."], "key": ["Required."]})
+    if operation["op"] == "delete":
+        return _delete(user, library, kind, key, operation.get("version"))
+    if operation["op"] == "create" and kind == "note":
+        return _create_note(user, library, key, operation.get("data") or {})
+    if operation["op"] == "update" and kind == "entry":
+        return _update_entry(user, library, key, operation)
+    if operation["op"] == "update" and kind == "note":
+        return _update_note(user, library, key, operation)
+    raise OperationFailed(400, f"{operation['op']} of {kind} is not supported in a batch")
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -16,7 +10,6 @@ from rest_framework.response import Response
 
 from readinglist.models import Library, User
 from readinglist.pagination import CountWhenFullPaginator
-from readinglist.services.access import LibraryNotWritable
 
 VERSION_HEADER = "Last-Modified-Version"
 
@@ -75,20 +68,6 @@ def writable_library(request: Request, library_id: object) -> Library:
     if not Library.objects.editable_by(request_user(request)).filter(pk=library.pk).exists():
         raise PermissionDenied("You can read this library but not change it.")
     return library
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Turn domain exceptions raised by services into the right HTTP answers."""
-    try:
-        yield
-    except LibraryNotWritable:
-        raise PermissionDenied("You can read this library but not change it.") from None
-    except DjangoValidationError as error:
-        detail: Any = error.message_dict if hasattr(error, "error_dict") else error.messages
-        raise ValidationError(detail) from None
-    except IntegrityError:
-        raise Conflict() from None
 
 
 def base_version_param(request: Request) -> int | None:

@@ -1,33 +1,49 @@
-"""Domain exceptions that any view may let escape, turned into HTTP answers in one place."""
+"""The API's one mapping from what a service refuses to an HTTP answer.
+
+Every `DomainError` has a kind (`readinglist.errors`), and the kind decides the status. Three
+refusals carry what a client needs to recover, and answer with it: a stale object (the
+current one), a stale library (its version) and a feed too old to follow (a full sync).
+The batch endpoint answers each failed operation with the same mapping (`error_answer`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.db.models import Model
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Entry, Highlight, Note
-from readinglist.services.access import LibraryNotWritable
-from readinglist.services.versioning import LibraryVersionConflict, ObjectGone, StaleObject
+from readinglist.services.versioning import LibraryVersionConflict, StaleObject
+from readinglist.sync import FullSyncRequired
+
+STATUS = {
+    ErrorKind.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorKind.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    ErrorKind.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorKind.STALE: status.HTTP_412_PRECONDITION_FAILED,
+    ErrorKind.GONE: status.HTTP_410_GONE,
+    ErrorKind.INVALID: status.HTTP_400_BAD_REQUEST,
+}
+CONFLICT_DETAIL = "The request conflicts with the current state."
 
 
-class PreconditionFailed(APIException):
-    """The object changed since the version the client based its write on."""
-
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_code = "version_conflict"
-
-    def __init__(self, current: dict[str, Any]) -> None:
-        super().__init__({"error": "version_conflict", "current": current})
+@dataclass(frozen=True)
+class ErrorAnswer:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def describe_current(current: Model, request: Request) -> dict[str, Any]:
-    # Imported here: serializers import services, which import this module's neighbours.
+    # Imported here: the serializers import services, which import this module's neighbours.
     from api.common import request_user
     from api.serializers.content import HighlightSerializer, NoteSerializer
     from api.serializers.core import EntrySerializer
@@ -43,18 +59,30 @@ def describe_current(current: Model, request: Request) -> dict[str, Any]:
     return {"id": current.pk, "version": getattr(current, "version", None)}
 
 
-def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
+def error_answer(exc: Exception, request: Request) -> ErrorAnswer | None:
+    """The answer to a refusal, or None for an exception that is not one (a bug: a 500)."""
     if isinstance(exc, StaleObject):
-        exc = PreconditionFailed(describe_current(exc.current, context["request"]))
-    if isinstance(exc, ObjectGone):
-        exc = NotFound("It was deleted meanwhile.")
+        current = describe_current(exc.current, request)
+        return ErrorAnswer(STATUS[exc.kind], {"error": "version_conflict", "current": current})
     if isinstance(exc, LibraryVersionConflict):
-        response = Response(
-            {"error": "library_version_conflict", "current_version": exc.current_version},
-            status=status.HTTP_412_PRECONDITION_FAILED,
-        )
-        response["Last-Modified-Version"] = str(exc.current_version)
-        return response
-    if isinstance(exc, LibraryNotWritable):
-        exc = PermissionDenied("You can read this library but not change it.")
-    return exception_handler(exc, context)
+        body = {"error": "library_version_conflict", "current_version": exc.current_version}
+        headers = {"Last-Modified-Version": str(exc.current_version)}
+        return ErrorAnswer(STATUS[exc.kind], body, headers)
+    if isinstance(exc, FullSyncRequired):
+        return ErrorAnswer(STATUS[exc.kind], {"error": "full_sync_required"})
+    if isinstance(exc, DomainError):
+        body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
+        return ErrorAnswer(STATUS[exc.kind], body)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return ErrorAnswer(status.HTTP_400_BAD_REQUEST, detail)
+    if isinstance(exc, IntegrityError):  # a unique rule the service did not check first
+        return ErrorAnswer(status.HTTP_409_CONFLICT, {"detail": CONFLICT_DETAIL})
+    return None
+
+
+def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
+    answer = error_answer(exc, context["request"])
+    if answer is None:
+        return exception_handler(exc, context)
+    return Response(answer.body, status=answer.status, headers=answer.headers)

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from django.db.models import Model, Prefetch, Q, QuerySet
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import (
     Comment,
     Entry,
@@ -33,8 +34,10 @@ from readinglist.models import (
 MAX_PAGE_SIZE = 500
 
 
-class FullSyncRequired(Exception):
+class FullSyncRequired(DomainError):
     """`since` is older than the oldest tombstone still kept: deletions may have been missed."""
+
+    kind = ErrorKind.GONE
 
 
 @dataclass(frozen=True, order=True)

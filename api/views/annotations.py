@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import base_version_param, request_user, service_errors, with_version
+from api.common import base_version_param, request_user, with_version
 from api.idempotency import idempotent
 from api.serializers.content import (
     EntryFilterSerializer,
@@ -27,7 +24,6 @@ from api.serializers.content import (
 )
 from readinglist.models import Entry, Highlight, Library, Note
 from readinglist.services.annotations import (
-    NotAnnotationAuthor,
     create_highlight,
     create_note,
     delete_highlight,
@@ -37,17 +33,6 @@ from readinglist.services.annotations import (
 )
 
 ENTRY_PARAMETER = OpenApiParameter("entry", int, required=True)
-
-
-@contextmanager
-def annotation_errors() -> Iterator[None]:
-    with service_errors():
-        try:
-            yield
-        except NotAnnotationAuthor:
-            raise PermissionDenied(
-                "Only its author, or an owner or admin of the lab, can change this."
-            ) from None
 
 
 def entry_from_query(request: Request) -> Entry:
@@ -92,8 +77,7 @@ class NoteViewSet(viewsets.GenericViewSet[Note]):
         serializer = NoteCreateSerializer(data=request.data, context=entry_choices(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with annotation_errors():
-            note = create_note(user=request_user(request), entry=data["entry"], body=data["body"])
+        note = create_note(user=request_user(request), entry=data["entry"], body=data["body"])
         response = Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
         return with_version(response, note.library)
 
@@ -103,23 +87,21 @@ class NoteViewSet(viewsets.GenericViewSet[Note]):
         note = self.get_object()
         serializer = NoteUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with annotation_errors():
-            note = update_note(
-                user=request_user(request),
-                note=note,
-                body=serializer.validated_data["body"],
-                base_version=serializer.validated_data.get("version"),
-            )
+        note = update_note(
+            user=request_user(request),
+            note=note,
+            body=serializer.validated_data["body"],
+            base_version=serializer.validated_data.get("version"),
+        )
         return with_version(Response(NoteSerializer(note).data), note.library)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         note = self.get_object()
-        with annotation_errors():
-            library = delete_note(
-                user=request_user(request), note=note, base_version=base_version_param(request)
-            )
+        library = delete_note(
+            user=request_user(request), note=note, base_version=base_version_param(request)
+        )
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
 
@@ -152,15 +134,14 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
         serializer = HighlightCreateSerializer(data=request.data, context=entry_choices(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with annotation_errors():
-            highlight = create_highlight(
-                user=request_user(request),
-                entry=data["entry"],
-                selectors=data["selectors"],
-                offset_unit=data.get("offset_unit", Highlight.OffsetUnit.UTF16),
-                color=data.get("color", ""),
-                comment=data.get("comment", ""),
-            )
+        highlight = create_highlight(
+            user=request_user(request),
+            entry=data["entry"],
+            selectors=data["selectors"],
+            offset_unit=data.get("offset_unit", Highlight.OffsetUnit.UTF16),
+            color=data.get("color", ""),
+            comment=data.get("comment", ""),
+        )
         response = Response(HighlightSerializer(highlight).data, status=status.HTTP_201_CREATED)
         return with_version(response, highlight.library)
 
@@ -171,26 +152,24 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
         serializer = HighlightFieldsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with annotation_errors():
-            highlight = update_highlight(
-                user=request_user(request),
-                highlight=highlight,
-                selectors=data.get("selectors"),
-                offset_unit=data.get("offset_unit"),
-                color=data.get("color"),
-                comment=data.get("comment"),
-                base_version=data.get("version"),
-            )
+        highlight = update_highlight(
+            user=request_user(request),
+            highlight=highlight,
+            selectors=data.get("selectors"),
+            offset_unit=data.get("offset_unit"),
+            color=data.get("color"),
+            comment=data.get("comment"),
+            base_version=data.get("version"),
+        )
         return with_version(Response(HighlightSerializer(highlight).data), highlight.library)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         highlight = self.get_object()
-        with annotation_errors():
-            library = delete_highlight(
-                user=request_user(request),
-                highlight=highlight,
-                base_version=base_version_param(request),
-            )
+        library = delete_highlight(
+            user=request_user(request),
+            highlight=highlight,
+            base_version=base_version_param(request),
+        )
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)

@@ -19,7 +19,6 @@ from api.common import (
     RankedPagination,
     base_version_param,
     request_user,
-    service_errors,
     visible_library,
     with_version,
 )
@@ -157,15 +156,14 @@ class EntryViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         state = {k: data[k] for k in ("status", "priority", "rating", "private_note") if k in data}
-        with service_errors():
-            update_entry(
-                user=request_user(request),
-                entry=entry,
-                state=state,
-                add=data.get("add_tags", ()),
-                remove=data.get("remove_tags", ()),
-                base_version=data.get("version"),
-            )
+        update_entry(
+            user=request_user(request),
+            entry=entry,
+            state=state,
+            add=data.get("add_tags", ()),
+            remove=data.get("remove_tags", ()),
+            base_version=data.get("version"),
+        )
         fresh = entry_for_response(entry.pk, user_id=request_user(request).pk)
         return with_version(Response(EntrySerializer(fresh).data), fresh.library)
 
@@ -180,23 +178,21 @@ class EntryViewSet(
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         base_version = changes.pop("version", None)
-        with service_errors():
-            edit_details(
-                user=request_user(request),
-                entry=entry,
-                changes=changes,
-                base_version=base_version,
-            )
+        edit_details(
+            user=request_user(request),
+            entry=entry,
+            changes=changes,
+            base_version=base_version,
+        )
         fresh = entry_for_response(entry.pk, user_id=request_user(request).pk)
         return with_version(Response(EntrySerializer(fresh).data), fresh.library)
 
     @idempotent
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         entry = self.get_object()
-        with service_errors():
-            delete_entry(
-                user=request_user(request), entry=entry, base_version=base_version_param(request)
-            )
+        delete_entry(
+            user=request_user(request), entry=entry, base_version=base_version_param(request)
+        )
         library = Library.objects.get(pk=entry.library_id)
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 

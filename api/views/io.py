@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.common import request_user, service_errors, visible_library, with_version, writable_library
+from api.common import request_user, visible_library, with_version, writable_library
 from api.idempotency import idempotent
 from api.models import ListFeedToken
 from api.serializers.io import (
@@ -27,7 +27,7 @@ from api.serializers.io import (
     ImportBodySerializer,
     ImportJobSerializer,
 )
-from readinglist.io.backup import BackupError, dump_library, restore_library
+from readinglist.io.backup import dump_library, restore_library
 from readinglist.io.export import library_records, list_records, render
 from readinglist.io.formats import CONTENT_TYPES, MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
@@ -102,16 +102,14 @@ class ImportView(FileFormatView):
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
         user = request_user(request)
         if len(records) > BACKGROUND_THRESHOLD and not dry_run:
-            with service_errors():
-                job = start_import(
-                    user=user, library=library, format=format, text=text, total=len(records)
-                )
+            job = start_import(
+                user=user, library=library, format=format, text=text, total=len(records)
+            )
             body = ImportJobSerializer(job).data
             return Response(
                 body, status=status.HTTP_202_ACCEPTED, headers={"Location": _job_url(job)}
             )
-        with service_errors():
-            report = import_records(user=user, library=library, records=records, dry_run=dry_run)
+        report = import_records(user=user, library=library, records=records, dry_run=dry_run)
         code = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
         library.refresh_from_db(fields=["version"])
         return with_version(Response(report.as_dict(), status=code), library)
@@ -201,11 +199,7 @@ class RestoreView(FileFormatView):
                 data = json.loads(upload.read().decode("utf-8-sig"))
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 raise ValidationError({"file": [f"Not a JSON backup: {error}"]}) from None
-        with service_errors():
-            try:
-                report = restore_library(user=request_user(request), library=library, data=data)
-            except BackupError as error:
-                raise ValidationError({"detail": str(error)}) from None
+        report = restore_library(user=request_user(request), library=library, data=data)
         library.refresh_from_db(fields=["version"])
         body = {"restored": True, "version": library.version, **report.as_dict()}
         return with_version(Response(body, status=status.HTTP_201_CREATED), library)

@@ -25,7 +25,7 @@ from api.serializers.labs import (
     SessionSerializer,
     SessionUpdateSerializer,
 )
-from api.views.labs import lab_errors, member_lab, require
+from api.views.labs import member_lab, require
 from readinglist.models import (
     Comment,
     Entry,
@@ -106,10 +106,9 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
             highlight = Highlight.objects.filter(entry=entry, pk=data["highlight"]).first()
             if highlight is None:
                 raise ValidationError({"highlight": ["No such highlight on this entry."]})
-        with lab_errors():
-            comment = discussion.create_comment(
-                user=user, entry=entry, body=data["body"], parent=parent, highlight=highlight
-            )
+        comment = discussion.create_comment(
+            user=user, entry=entry, body=data["body"], parent=parent, highlight=highlight
+        )
         comment = with_comment_details(Comment.objects.filter(pk=comment.pk)).get()
         response = Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return with_version(response, comment.library)
@@ -120,13 +119,12 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         comment = self.get_object()
         serializer = CommentUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with lab_errors():
-            comment = discussion.update_comment(
-                user=request_user(request),
-                comment=comment,
-                body=serializer.validated_data["body"],
-                base_version=serializer.validated_data.get("version"),
-            )
+        comment = discussion.update_comment(
+            user=request_user(request),
+            comment=comment,
+            body=serializer.validated_data["body"],
+            base_version=serializer.validated_data.get("version"),
+        )
         comment = with_comment_details(Comment.objects.filter(pk=comment.pk)).get()
         return with_version(Response(CommentSerializer(comment).data), comment.library)
 
@@ -134,12 +132,11 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         comment = self.get_object()
-        with lab_errors():
-            library = discussion.delete_comment(
-                user=request_user(request),
-                comment=comment,
-                base_version=base_version_param(request),
-            )
+        library = discussion.delete_comment(
+            user=request_user(request),
+            comment=comment,
+            base_version=base_version_param(request),
+        )
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
 
@@ -205,15 +202,14 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
         )
         if entry is None:
             raise ValidationError({"entry": ["No such entry in this lab's library."]})
-        with lab_errors():
-            session = journal_club.schedule_session(
-                user=request_user(request),
-                entry=entry,
-                starts_at=data["starts_at"],
-                presenter=self.presenter(lab, data["presenter"]),
-                duration_minutes=data["duration_minutes"],
-                location=data["location"],
-            )
+        session = journal_club.schedule_session(
+            user=request_user(request),
+            entry=entry,
+            starts_at=data["starts_at"],
+            presenter=self.presenter(lab, data["presenter"]),
+            duration_minutes=data["duration_minutes"],
+            location=data["location"],
+        )
         return self.respond(session.pk, lab, status.HTTP_201_CREATED)
 
     @extend_schema(request=SessionUpdateSerializer, responses={200: SessionSerializer})
@@ -228,13 +224,12 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
         base_version = changes.pop("version", None)
         if "presenter" in changes:
             changes["presenter"] = self.presenter(lab, changes["presenter"])
-        with lab_errors():
-            journal_club.update_session(
-                user=request_user(request),
-                session=session,
-                changes=changes,
-                base_version=base_version,
-            )
+        journal_club.update_session(
+            user=request_user(request),
+            session=session,
+            changes=changes,
+            base_version=base_version,
+        )
         return self.respond(session.pk, lab)
 
     @extend_schema(responses={204: None})
@@ -243,12 +238,11 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
         lab = self.lab()
         require(lab, Role.MEMBER)
         session = self.session(lab)
-        with lab_errors():
-            library = journal_club.cancel_session(
-                user=request_user(request),
-                session=session,
-                base_version=base_version_param(request),
-            )
+        library = journal_club.cancel_session(
+            user=request_user(request),
+            session=session,
+            base_version=base_version_param(request),
+        )
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
     @extend_schema(request=DiscussedSerializer, responses={200: SessionSerializer})
@@ -265,6 +259,5 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
         notes = list(Note.objects.filter(entry_id=session.entry_id, pk__in=wanted))
         if len(notes) != len(wanted):
             raise ValidationError({"notes": ["Link notes on the session's entry only."]})
-        with lab_errors():
-            journal_club.mark_discussed(user=request_user(request), session=session, notes=notes)
+        journal_club.mark_discussed(user=request_user(request), session=session, notes=notes)
         return self.respond(session.pk, lab)

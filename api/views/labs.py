@@ -6,8 +6,6 @@ an action gets 403. Roles are read from the database on every request.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -16,13 +14,13 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.common import Conflict, request_user, service_errors
+from api.common import request_user
 from api.idempotency import idempotent
 from api.serializers.content import object_or_404
 from api.serializers.labs import (
@@ -51,43 +49,12 @@ from readinglist.models import (
     User,
 )
 from readinglist.services import labs as lab_services
-from readinglist.services.discussion import NotCommentAuthor
 from readinglist.services.labs import (
     RANK,
-    InvitationForSomeoneElse,
-    InvitationNotFound,
-    InvitationUnusable,
-    LabPermissionDenied,
-    LastOwner,
     Role,
 )
 
 WHO_READ_MAX_ENTRIES = 200
-
-
-class Gone(APIException):
-    status_code = status.HTTP_410_GONE
-    default_detail = "This invitation can no longer be used."
-    default_code = "gone"
-
-
-@contextmanager
-def lab_errors() -> Iterator[None]:
-    with service_errors():
-        try:
-            yield
-        except (LabPermissionDenied, NotCommentAuthor) as error:
-            raise PermissionDenied(f"Your role in this lab does not allow this: {error}.") from None
-        except LastOwner as error:
-            raise Conflict(f"A lab needs an owner: {error}.") from None
-        except InvitationNotFound:
-            raise NotFound("No such invitation.") from None
-        except InvitationUnusable as error:
-            raise Gone(f"This invitation is {error.reason}.") from None
-        except InvitationForSomeoneElse:
-            raise PermissionDenied("This invitation was sent to another email address.") from None
-        except Membership.DoesNotExist:
-            raise NotFound("No such member.") from None
 
 
 def member_lab(request: Request, lab_id: object) -> Lab:
@@ -145,10 +112,9 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     def create(self, request: Request) -> Response:
         serializer = LabNameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with lab_errors():
-            lab = lab_services.create_lab(
-                owner=request_user(request), name=serializer.validated_data["name"]
-            )
+        lab = lab_services.create_lab(
+            owner=request_user(request), name=serializer.validated_data["name"]
+        )
         return Response(
             LabSerializer(member_lab(request, lab.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -159,18 +125,16 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         lab = self.get_object()
         serializer = LabNameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with lab_errors():
-            lab_services.rename_lab(
-                user=request_user(request), lab=lab, name=serializer.validated_data["name"]
-            )
+        lab_services.rename_lab(
+            user=request_user(request), lab=lab, name=serializer.validated_data["name"]
+        )
         return Response(LabSerializer(member_lab(request, lab.pk)).data)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         lab = self.get_object()
-        with lab_errors():
-            lab_services.delete_lab(user=request_user(request), lab=lab)
+        lab_services.delete_lab(user=request_user(request), lab=lab)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None})
@@ -178,8 +142,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     @idempotent
     def leave(self, request: Request, pk: str) -> Response:
         lab = self.get_object()
-        with lab_errors():
-            lab_services.leave_lab(user=request_user(request), lab=lab)
+        lab_services.leave_lab(user=request_user(request), lab=lab)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=TransferSerializer, responses={200: MemberSerializer})
@@ -193,10 +156,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         target = User.objects.filter(pk=serializer.validated_data["user"]).first()
         if target is None:
             raise ValidationError({"user": ["Only a member of the lab can become its owner."]})
-        with lab_errors():
-            membership = lab_services.transfer_ownership(
-                user=request_user(request), lab=lab, to=target
-            )
+        membership = lab_services.transfer_ownership(user=request_user(request), lab=lab, to=target)
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(responses={200: ActivitySerializer(many=True)})
@@ -218,8 +178,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     def rotate_feeds(self, request: Request, pk: str) -> Response:
         """New secret URLs (admins): the old ones stop working at once."""
         lab = self.get_object()
-        with lab_errors():
-            lab_services.rotate_feed_token(user=request_user(request), lab=lab)
+        lab_services.rotate_feed_token(user=request_user(request), lab=lab)
         lab.refresh_from_db(fields=["feed_token"])
         return Response(feed_urls(request, lab))
 
@@ -227,8 +186,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     @idempotent
     def disable_feeds(self, request: Request, pk: str) -> Response:
         lab = self.get_object()
-        with lab_errors():
-            lab_services.disable_feeds(user=request_user(request), lab=lab)
+        lab_services.disable_feeds(user=request_user(request), lab=lab)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ListRefSerializer, responses={201: None})
@@ -249,8 +207,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         )
         if source is None:
             raise ValidationError({"list": ["No such list among your personal lists."]})
-        with lab_errors():
-            copy = lab_services.share_list_with_lab(user=user, reading_list=source, lab=lab)
+        copy = lab_services.share_list_with_lab(user=user, reading_list=source, lab=lab)
         return Response(
             {"id": copy.pk, "library": copy.library_id, "name": copy.name},
             status=status.HTTP_201_CREATED,
@@ -351,13 +308,12 @@ class MemberViewSet(viewsets.GenericViewSet[Membership]):
         member = self.member(lab)
         serializer = RoleChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with lab_errors():
-            membership = lab_services.change_role(
-                user=request_user(request),
-                lab=lab,
-                member=member,
-                role=Role(serializer.validated_data["role"]),
-            )
+        membership = lab_services.change_role(
+            user=request_user(request),
+            lab=lab,
+            member=member,
+            role=Role(serializer.validated_data["role"]),
+        )
         membership.user = member
         return Response(MemberSerializer(membership).data)
 
@@ -369,8 +325,7 @@ class MemberViewSet(viewsets.GenericViewSet[Membership]):
         member = self.member(lab)
         if member.pk != request_user(request).pk:
             require(lab, Role.ADMIN)
-        with lab_errors():
-            lab_services.remove_member(user=request_user(request), lab=lab, member=member)
+        lab_services.remove_member(user=request_user(request), lab=lab, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -396,15 +351,14 @@ class InvitationViewSet(viewsets.GenericViewSet[Invitation]):
         serializer = InvitationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with lab_errors():
-            issued = lab_services.create_invitation(
-                user=request_user(request),
-                lab=lab,
-                role=Role(data["role"]),
-                email=data["email"],
-                max_uses=data["max_uses"],
-                expires_in=timedelta(days=data["expires_in_days"]),
-            )
+        issued = lab_services.create_invitation(
+            user=request_user(request),
+            lab=lab,
+            role=Role(data["role"]),
+            email=data["email"],
+            max_uses=data["max_uses"],
+            expires_in=timedelta(days=data["expires_in_days"]),
+        )
         body = dict(InvitationSerializer(issued.invitation).data)
         # The secret is in this response only (it is stored hashed); email ones are mailed.
         body["token"] = issued.token
@@ -417,8 +371,7 @@ class InvitationViewSet(viewsets.GenericViewSet[Invitation]):
         """Revoke: the invitation stays listed (as revoked) but can no longer be used."""
         lab = self.lab()
         invitation = object_or_404(Invitation.objects.filter(lab=lab), pk)
-        with lab_errors():
-            lab_services.revoke_invitation(user=request_user(request), invitation=invitation)
+        lab_services.revoke_invitation(user=request_user(request), invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -428,10 +381,9 @@ class AcceptInvitationView(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with lab_errors():
-            accepted = lab_services.accept_invitation(
-                user=request_user(request), token=serializer.validated_data["token"]
-            )
+        accepted = lab_services.accept_invitation(
+            user=request_user(request), token=serializer.validated_data["token"]
+        )
         lab = member_lab(request, accepted.membership.lab_id)
         code = status.HTTP_201_CREATED if accepted.joined else status.HTTP_200_OK
         return Response(LabSerializer(lab).data, status=code)
@@ -443,10 +395,9 @@ class DeclineInvitationView(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with lab_errors():
-            lab_services.decline_invitation(
-                user=request_user(request), token=serializer.validated_data["token"]
-            )
+        lab_services.decline_invitation(
+            user=request_user(request), token=serializer.validated_data["token"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -475,16 +426,12 @@ class PublicLinkViewSet(viewsets.ViewSet):
         serializer = ListRefSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reading_list = object_or_404(self.lists(), serializer.validated_data["list"])
-        with lab_errors():
-            published = lab_services.publish_list(
-                user=request_user(request), reading_list=reading_list
-            )
+        published = lab_services.publish_list(user=request_user(request), reading_list=reading_list)
         return Response(self.describe(request, published), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         reading_list = object_or_404(self.lists(), pk)
-        with lab_errors():
-            lab_services.unpublish_list(user=request_user(request), reading_list=reading_list)
+        lab_services.unpublish_list(user=request_user(request), reading_list=reading_list)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,6 @@ from rest_framework.throttling import BaseThrottle
 
 from api.batch import BatchSerializer, run_batch
 from api.common import request_user, with_version
-from api.exceptions import describe_current
 from api.idempotency import idempotent
 from api.serializers.core import LibrarySerializer
 from api.serializers.sync import (
@@ -90,17 +89,14 @@ class LibraryViewSet(
         since, until, after = params["since"], None, None
         if "cursor" in params:
             since, until, after = decode_cursor(params["cursor"], library_id=library.pk)
-        try:
-            page = sync.changes(
-                library=library,
-                user=request_user(request),
-                since=since,
-                until=until,
-                after=after,
-                limit=params["limit"],
-            )
-        except sync.FullSyncRequired:
-            return Response({"error": "full_sync_required"}, status=status.HTTP_410_GONE)
+        page = sync.changes(
+            library=library,
+            user=request_user(request),
+            since=since,
+            until=until,
+            after=after,
+            limit=params["limit"],
+        )
         next_cursor = None
         if page.has_more:
             last = page.changes[-1].position
@@ -129,7 +125,7 @@ class LibraryViewSet(
             user=request_user(request),
             library=library,
             operations=body.validated_data["operations"],
-            describe=lambda current: describe_current(current, request),
+            request=request,
         )
         response = Response({"version": result.version, "results": result.results})
         response["Last-Modified-Version"] = str(result.version)

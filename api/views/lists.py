@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import request_user, service_errors, visible_library, with_version
+from api.common import request_user, visible_library, with_version
 from api.idempotency import idempotent
 from api.serializers.content import (
     LibraryFilterSerializer,
@@ -78,13 +78,12 @@ class ReadingListViewSet(viewsets.GenericViewSet[ReadingList]):
         serializer = ReadingListCreateSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            reading_list = create_list(
-                user=user,
-                library=data["library"],
-                name=data["name"],
-                description=data["description"],
-            )
+        reading_list = create_list(
+            user=user,
+            library=data["library"],
+            name=data["name"],
+            description=data["description"],
+        )
         return self.respond(reading_list, reading_list.library, status.HTTP_201_CREATED)
 
     @extend_schema(request=ReadingListUpdateSerializer, responses={200: ReadingListSerializer})
@@ -94,21 +93,19 @@ class ReadingListViewSet(viewsets.GenericViewSet[ReadingList]):
         serializer = ReadingListUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            reading_list = update_list(
-                user=request_user(request),
-                reading_list=reading_list,
-                name=data.get("name"),
-                description=data.get("description"),
-            )
+        reading_list = update_list(
+            user=request_user(request),
+            reading_list=reading_list,
+            name=data.get("name"),
+            description=data.get("description"),
+        )
         return self.respond(reading_list, reading_list.library)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         reading_list = self.get_object()
-        with service_errors():
-            library = delete_list(user=request_user(request), reading_list=reading_list)
+        library = delete_list(user=request_user(request), reading_list=reading_list)
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
 
@@ -153,13 +150,12 @@ class ReadingListItemViewSet(viewsets.GenericViewSet[ReadingListItem]):
         )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            item, created = add_to_list(
-                user=request_user(request),
-                reading_list=reading_list,
-                entry=data["entry"],
-                **placement(data),
-            )
+        item, created = add_to_list(
+            user=request_user(request),
+            reading_list=reading_list,
+            entry=data["entry"],
+            **placement(data),
+        )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return self.respond(item, code)
 
@@ -175,18 +171,16 @@ class ReadingListItemViewSet(viewsets.GenericViewSet[ReadingListItem]):
             data=request.data, context=self.placement_context(reading_list)
         )
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            item = move_item(
-                user=request_user(request), item=item, **placement(serializer.validated_data)
-            )
+        item = move_item(
+            user=request_user(request), item=item, **placement(serializer.validated_data)
+        )
         return self.respond(item)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, list_pk: str, pk: str) -> Response:
         item = self.item(self.reading_list())
-        with service_errors():
-            library = remove_from_list(user=request_user(request), item=item)
+        library = remove_from_list(user=request_user(request), item=item)
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
     def respond(self, item: ReadingListItem, code: int = status.HTTP_200_OK) -> Response:

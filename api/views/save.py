@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.common import request_user, service_errors, with_version, writable_library
+from api.common import request_user, with_version, writable_library
 from api.idempotency import idempotent
 from api.serializers.core import EntrySerializer, SaveSerializer
 from api.throttling import SaveThrottle
@@ -18,7 +18,6 @@ from readinglist.metadata import PageMetadata
 from readinglist.models import Entry
 from readinglist.querysets import attach_entry_details, attach_identifiers
 from readinglist.services.entries import save_paper
-from readinglist.services.papers import UnidentifiablePaper
 
 
 class SaveView(APIView):
@@ -38,19 +37,15 @@ def perform_save(request: Request) -> Response:
     user = request_user(request)
     library = writable_library(request, data["library"]) if "library" in data else None
     metadata = PageMetadata.from_dict(data["metadata"]) if "metadata" in data else None
-    with service_errors():
-        try:
-            result = save_paper(
-                user=user,
-                url=data["url"],
-                metadata=metadata,
-                library=library,
-                tags=data.get("tags", ()),
-                note=data.get("note", ""),
-                status=data.get("status"),
-            )
-        except UnidentifiablePaper as error:
-            return Response({"url": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+    result = save_paper(
+        user=user,
+        url=data["url"],
+        metadata=metadata,
+        library=library,
+        tags=data.get("tags", ()),
+        note=data.get("note", ""),
+        status=data.get("status"),
+    )
     entry = result.entry
     if result.created:
         # A new entry holds exactly what this save gave it: only identifiers need reading,

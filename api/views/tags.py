@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.common import request_user, service_errors, visible_library, with_version
+from api.common import request_user, visible_library, with_version
 from api.idempotency import idempotent
 from api.serializers.content import (
     LibraryFilterSerializer,
@@ -77,15 +77,14 @@ class TagViewSet(viewsets.GenericViewSet[Tag]):
         serializer = TagCreateSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            try:
-                tag = create_tag(
-                    user=user, library=data["library"], name=data["name"], color=data["color"]
-                )
-            except TagNameTaken as taken:
-                raise ValidationError(
-                    {"name": [f"This library already has a tag called {taken.existing.name!r}."]}
-                ) from None
+        try:
+            tag = create_tag(
+                user=user, library=data["library"], name=data["name"], color=data["color"]
+            )
+        except TagNameTaken as taken:
+            raise ValidationError(
+                {"name": [f"This library already has a tag called {taken.existing.name!r}."]}
+            ) from None
         return self.respond(tag, tag.library, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -99,31 +98,29 @@ class TagViewSet(viewsets.GenericViewSet[Tag]):
         serializer = TagUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            try:
-                tag = update_tag(
-                    user=request_user(request),
-                    tag=tag,
-                    name=data.get("name"),
-                    color=data.get("color"),
-                )
-            except TagNameTaken as taken:
-                # A rename that would fold two tags into one is a merge; say so and which.
-                body = {
-                    "detail": f"Tag {taken.existing.pk} is already called "
-                    f"{taken.existing.name!r}; merge into it instead "
-                    f"(POST /api/v1/tags/{tag.pk}/merge/).",
-                    "existing": taken.existing.pk,
-                }
-                return Response(body, status=status.HTTP_409_CONFLICT)
+        try:
+            tag = update_tag(
+                user=request_user(request),
+                tag=tag,
+                name=data.get("name"),
+                color=data.get("color"),
+            )
+        except TagNameTaken as taken:
+            # A rename that would fold two tags into one is a merge; say so and which.
+            body = {
+                "detail": f"Tag {taken.existing.pk} is already called "
+                f"{taken.existing.name!r}; merge into it instead "
+                f"(POST /api/v1/tags/{tag.pk}/merge/).",
+                "existing": taken.existing.pk,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return self.respond(tag, tag.library)
 
     @extend_schema(responses={204: None})
     @idempotent
     def destroy(self, request: Request, pk: str) -> Response:
         tag = self.get_object()
-        with service_errors():
-            library = delete_tag(user=request_user(request), tag=tag)
+        library = delete_tag(user=request_user(request), tag=tag)
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), library)
 
     @extend_schema(request=TagMergeSerializer, responses={200: TagSerializer})
@@ -135,10 +132,9 @@ class TagViewSet(viewsets.GenericViewSet[Tag]):
         context = {"tags": Tag.objects.filter(library_id=source.library_id)}
         serializer = TagMergeSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
-            target = merge_tags(
-                user=request_user(request), source=source, target=serializer.validated_data["into"]
-            )
+        target = merge_tags(
+            user=request_user(request), source=source, target=serializer.validated_data["into"]
+        )
         return self.respond(target, target.library)
 
     @extend_schema(
@@ -154,8 +150,7 @@ class TagViewSet(viewsets.GenericViewSet[Tag]):
         serializer = TagEntrySerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         entry = serializer.validated_data["entry"]
-        with service_errors():
-            changed = tag_entry(user=request_user(request), tag=tag, entry=entry)
+        changed = tag_entry(user=request_user(request), tag=tag, entry=entry)
         code = status.HTTP_201_CREATED if changed else status.HTTP_200_OK
         body = {"tag": tag.pk, "entry": entry.pk}
         return with_version(Response(body, status=code), tag.library)
@@ -175,6 +170,5 @@ class TagViewSet(viewsets.GenericViewSet[Tag]):
         """Untag an entry (204 whether or not it carried the tag)."""
         tag = self.get_object()
         entry = object_or_404(Entry.objects.filter(library_id=tag.library_id), entry_id)
-        with service_errors():
-            untag_entry(user=request_user(request), tag=tag, entry=entry)
+        untag_entry(user=request_user(request), tag=tag, entry=entry)
         return with_version(Response(status=status.HTTP_204_NO_CONTENT), tag.library)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from api.common import request_user, service_errors
+from api.common import request_user
 from api.models import ApiToken
 from api.serializers.tokens import ApiTokenCreatedSerializer, ApiTokenSerializer
-from readinglist.services.tokens import TokenLimitReached, create_api_token, revoke_api_token
+from readinglist.services.tokens import create_api_token, revoke_api_token
 
 
 @extend_schema(tags=["tokens"])
@@ -39,13 +37,9 @@ class ApiTokenViewSet(
     def create(self, request: Request) -> Response:
         serializer = ApiTokenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            with service_errors():
-                token, secret = create_api_token(
-                    user=request_user(request), name=serializer.validated_data["name"]
-                )
-        except TokenLimitReached as error:
-            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [str(error)]}) from None
+        token, secret = create_api_token(
+            user=request_user(request), name=serializer.validated_data["name"]
+        )
         created = ApiTokenCreatedSerializer(token, context={"secret": secret})
         # The body holds a live secret: no cache on the way may keep a copy.
         return Response(

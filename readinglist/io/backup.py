@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
+from readinglist.errors import DomainError
 from readinglist.metadata import (
     MAX_AUTHOR_LENGTH,
     MAX_AUTHORS,
@@ -76,7 +77,7 @@ FILE_SCHEMES = ("arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "url")
 CLIENT_SOURCES = {source.value for source in Source} - {Source.USER.value}
 
 
-class BackupError(ValueError):
+class BackupError(DomainError, ValueError):
     """The backup cannot be restored (wrong shape, or the library is not empty)."""
 
 

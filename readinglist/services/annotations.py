@@ -13,6 +13,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
 from readinglist.services.access import require_writable
 from readinglist.services.tags import clean_color
@@ -39,8 +40,11 @@ SELECTORS_WITH_VALUE = frozenset({"CssSelector", "XPathSelector", "FragmentSelec
 Annotation = Note | Highlight
 
 
-class NotAnnotationAuthor(PermissionError):
+class NotAnnotationAuthor(DomainError, PermissionError):
     """Only the author, or whoever administers the library, may change an annotation."""
+
+    kind = ErrorKind.FORBIDDEN
+    default_message = "Only its author, or an owner or admin of the lab, can change this."
 
 
 def clean_note_body(body: str) -> str:
@@ -278,4 +282,4 @@ def _check_may_change(*, user: User, annotation: Annotation) -> None:
         role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
     ).exists()
     if not administers:
-        raise NotAnnotationAuthor(f"{type(annotation).__name__} {annotation.pk} is not theirs")
+        raise NotAnnotationAuthor()

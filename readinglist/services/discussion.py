@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.markdown import mentioned_handles
 from readinglist.models import Activity, Comment, Entry, Highlight, Library, Tombstone, User
 from readinglist.services.labs import (
@@ -29,8 +30,13 @@ MAX_COMMENT_BODY = 20_000
 MAX_THREAD_DEPTH = 20
 
 
-class NotCommentAuthor(PermissionError):
+class NotCommentAuthor(DomainError, PermissionError):
     """Only the author edits a comment; the author or a lab admin deletes it."""
+
+    kind = ErrorKind.FORBIDDEN
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Your role in this lab does not allow this: {reason}.")
 
 
 def clean_body(body: str) -> str:

@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import (
     Activity,
     Entry,
@@ -41,28 +42,53 @@ Role = Membership.Role
 RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
-class LabPermissionDenied(PermissionError):
+class LabPermissionDenied(DomainError, PermissionError):
     """The user is in the lab but their role does not allow this."""
 
-
-class LastOwner(Exception):
-    """The change would leave the lab without an owner."""
-
-
-class InvitationNotFound(Exception):
-    """No invitation has this token."""
-
-
-class InvitationUnusable(Exception):
-    """The invitation expired, was revoked, declined or used up."""
+    kind = ErrorKind.FORBIDDEN
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(f"Your role in this lab does not allow this: {reason}.")
+
+
+class LastOwner(DomainError):
+    """The change would leave the lab without an owner."""
+
+    kind = ErrorKind.CONFLICT
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"A lab needs an owner: {reason}.")
+
+
+class MemberNotFound(DomainError):
+    """The person named is not (or no longer) in the lab."""
+
+    kind = ErrorKind.NOT_FOUND
+    default_message = "That person is no longer in the lab."
+
+
+class InvitationNotFound(DomainError):
+    """No invitation has this token."""
+
+    kind = ErrorKind.NOT_FOUND
+    default_message = "This invitation link is not valid."
+
+
+class InvitationUnusable(DomainError):
+    """The invitation expired, was revoked, declined or used up."""
+
+    kind = ErrorKind.GONE
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"This invitation can no longer be used: {reason}.")
         self.reason = reason
 
 
-class InvitationForSomeoneElse(PermissionError):
+class InvitationForSomeoneElse(DomainError, PermissionError):
     """An email invitation was opened by a user with a different address."""
+
+    kind = ErrorKind.FORBIDDEN
+    default_message = "This invitation was sent to another email address."
 
 
 def hash_token(token: str) -> str:
@@ -171,7 +197,7 @@ def change_role(*, user: User, lab: Lab, member: User, role: Role) -> Membership
         if mine is None:
             raise LabPermissionDenied("not a member")
         if theirs is None:
-            raise Membership.DoesNotExist("No such member.")
+            raise MemberNotFound()
         if not _may_manage(Role(mine.role), Role(theirs.role), role):
             raise LabPermissionDenied("your role cannot make this change")
         if theirs.role == Role.OWNER and role != Role.OWNER and _owner_count(lab) <= 1:
@@ -189,7 +215,7 @@ def remove_member(*, user: User, lab: Lab, member: User) -> None:
         if mine is None:
             raise LabPermissionDenied("not a member")
         if theirs is None:
-            raise Membership.DoesNotExist("No such member.")
+            raise MemberNotFound()
         if user.pk != member.pk and not _may_manage(Role(mine.role), Role(theirs.role)):
             raise LabPermissionDenied("your role cannot remove this member")
         if theirs.role == Role.OWNER and _owner_count(lab) <= 1:
@@ -299,9 +325,9 @@ def _usable_invitation(token: str, user: User) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise InvitationNotFound("no such invitation")
+        raise InvitationNotFound()
     if invitation.email and invitation.email.casefold() != user.email.casefold():
-        raise InvitationForSomeoneElse("this invitation was sent to another address")
+        raise InvitationForSomeoneElse()
     if invitation.revoked_at is not None:
         raise InvitationUnusable("revoked")
     if invitation.declined_at is not None:

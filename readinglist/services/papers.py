@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from readinglist import identifiers as ids
 from readinglist import sql
+from readinglist.errors import DomainError
 from readinglist.metadata import ItemType, PageMetadata, fingerprint
 from readinglist.models import Entry, EntryIdentifier, Paper, PaperIdentifier
 from readinglist.services.queue import REGISTRY_SCHEMES
@@ -39,8 +40,11 @@ _METADATA_PREFIX = {
 _STATED_PREFERENCE = ("doi", "arxiv", "pmid", "pmcid", "openreview", "acl")
 
 
-class UnidentifiablePaper(ValueError):
+class UnidentifiablePaper(DomainError, ValueError):
     """Neither the URL nor the metadata names anything a paper can be found by."""
+
+    field = "url"
+    default_message = "no identifier or URL to identify the paper by"
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ def resolve_paper(*, identity: Identity, library_id: int | None) -> Resolution:
     """
     keys = identity.keys()
     if not keys:
-        raise UnidentifiablePaper("no identifier or URL to identify the paper by")
+        raise UnidentifiablePaper()
     for _attempt in range(3):
         paper, global_keys = _existing_paper(keys, library_id)
         if paper is not None:

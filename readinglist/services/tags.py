@@ -14,6 +14,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
 from readinglist.services.access import require_writable
@@ -22,11 +23,14 @@ from readinglist.services.versioning import begin_library_write, write_tombstone
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-class TagNameTaken(Exception):
+class TagNameTaken(DomainError):
     """Another tag in the library already has this name (names compare case-insensitively)."""
 
+    kind = ErrorKind.CONFLICT
+    field = "name"
+
     def __init__(self, existing: Tag) -> None:
-        super().__init__(f"tag {existing.pk} is already called {existing.name!r}")
+        super().__init__(f"This library already has a tag called {existing.name!r}.")
         self.existing = existing
 
 

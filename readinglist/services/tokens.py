@@ -7,6 +7,7 @@ from django.db import transaction
 
 from api.authentication import new_token_secret, token_digest
 from api.models import ApiToken
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import User
 
 MAX_TOKENS_PER_USER = 50
@@ -14,14 +15,15 @@ MAX_TOKENS_PER_USER = 50
 PREFIX_LENGTH = 10
 
 
-class TokenLimitReached(Exception):
+class TokenLimitReached(DomainError):
     """The user already has `MAX_TOKENS_PER_USER` tokens."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            f"You already have {MAX_TOKENS_PER_USER} API tokens, the most allowed; "
-            "revoke one you no longer use before creating another."
-        )
+    kind = ErrorKind.INVALID
+    field = "non_field_errors"  # about the request as a whole (DRF's name for it)
+    default_message = (
+        f"You already have {MAX_TOKENS_PER_USER} API tokens, the most allowed; "
+        "revoke one you no longer use before creating another."
+    )
 
 
 def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:

@@ -15,27 +15,36 @@ from uuid import UUID
 from django.db import router, transaction
 from django.db.models import Model
 
+from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Library, Tombstone, User
 
 
-class LibraryVersionConflict(Exception):
+class LibraryVersionConflict(DomainError):
     """The client's `If-Unmodified-Since-Version` is older than the library."""
 
+    kind = ErrorKind.STALE
+
     def __init__(self, current_version: int) -> None:
-        super().__init__(f"library is at version {current_version}")
+        super().__init__(f"The library is at version {current_version}; sync, then try again.")
         self.current_version = current_version
 
 
-class StaleObject(Exception):
+class StaleObject(DomainError):
     """The object changed after the version the client based its write on."""
 
+    kind = ErrorKind.STALE
+    default_message = "Someone changed this meanwhile; reload and try again."
+
     def __init__(self, current: Model) -> None:
-        super().__init__(f"{type(current).__name__} {current.pk} changed since")
+        super().__init__()
         self.current = current
 
 
-class ObjectGone(Exception):
+class ObjectGone(DomainError):
     """The object was deleted by a write that committed while this one waited for the lock."""
+
+    kind = ErrorKind.NOT_FOUND
+    default_message = "This was deleted meanwhile."
 
 
 def current_row[M: Model](obj: M, *, base_version: int | None = None) -> M:
@@ -46,7 +55,7 @@ def current_row[M: Model](obj: M, *, base_version: int | None = None) -> M:
     """
     current = type(obj)._default_manager.filter(pk=obj.pk).first()
     if current is None:
-        raise ObjectGone(f"{type(obj).__name__} {obj.pk} no longer exists")
+        raise ObjectGone()
     if base_version is not None and getattr(current, "version", 0) > base_version:
         raise StaleObject(current)
     return current

@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from readinglist.errors import DomainError
 from readinglist.models import Entry, Library, User
-from readinglist.services.versioning import ObjectGone, StaleObject
 
 __all__ = ["login_required"]
 
@@ -39,20 +39,17 @@ def visible_entry(request: HttpRequest, pk: int) -> Entry:
 
 
 def error_text(error: Exception) -> str:
+    """The pages' one mapping from a refusal to what the person is told."""
+    if isinstance(error, DomainError):
+        return error.message
     if isinstance(error, ValidationError):
         if hasattr(error, "error_dict"):
             return " ".join(
                 f"{message}" for messages_ in error.message_dict.values() for message in messages_
             )
         return " ".join(error.messages)
-    if isinstance(error, StaleObject):
-        return "Someone changed this meanwhile; reload and try again."
-    if isinstance(error, ObjectGone):
-        return "This was deleted meanwhile."
     if isinstance(error, IntegrityError):
         return "That conflicts with something that already exists."
-    if isinstance(error, PermissionError):
-        return "You can read this but not change it."
     return str(error) or "That did not work."
 
 
@@ -84,7 +81,9 @@ def same_site_referer(request: HttpRequest) -> str:
     return referer if _on_this_site(request, referer) else ""
 
 
-REFUSALS = (ValidationError, PermissionError, StaleObject, ObjectGone, IntegrityError)
+# What a service refuses with (a domain error, Django's validation) or a database rule the
+# service did not check first: a message on the page, never a 500.
+REFUSALS = (DomainError, ValidationError, IntegrityError)
 
 
 def page_action[**P](

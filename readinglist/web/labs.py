@@ -38,16 +38,13 @@ from readinglist.services.labs import (
     MAX_INVITATION_USES,
     MAX_LAB_NAME_LENGTH,
     RANK,
-    InvitationForSomeoneElse,
-    InvitationNotFound,
-    InvitationUnusable,
-    LabPermissionDenied,
-    LastOwner,
     Role,
 )
 from readinglist.web.common import (
+    REFUSALS,
     back,
     current_user,
+    error_text,
     form_errors,
     login_required,
     page_action,
@@ -102,24 +99,17 @@ def lab_url(lab: Lab | int) -> str:
     return reverse("web:lab", args=[lab if isinstance(lab, int) else lab.pk])
 
 
-# Refusals that `page_action` does not know about (it handles the generic ones).
-
-
 def lab_action[**P](
     view: Callable[Concatenate[HttpRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """`page_action`, plus the lab services' own refusals as clear messages."""
+    """`page_action` whose refusals lead back to the labs page when no page is named."""
 
     @wraps(view)
     def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except LabPermissionDenied as error:
-            messages.error(request, f"Your role in this lab does not allow this: {error}.")
-        except LastOwner as error:
-            messages.error(request, f"A lab needs an owner: {error}.")
-        except Membership.DoesNotExist:
-            messages.error(request, "That person is no longer in the lab.")
+        except REFUSALS as error:
+            messages.error(request, error_text(error))
         return back(request, reverse("web:labs"))
 
     return page_action(handler)
@@ -464,18 +454,15 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
 def _invitation_errors(
     view: Callable[[HttpRequest, str], HttpResponse],
 ) -> Callable[[HttpRequest, str], HttpResponse]:
-    """The invitation services' refusals as messages on the invitation page."""
+    """Refusals (an unknown, used up or someone else's invitation) as messages on the
+    invitation page."""
 
     @wraps(view)
     def handler(request: HttpRequest, token: str) -> HttpResponse:
         try:
             return view(request, token)
-        except InvitationNotFound:
-            messages.error(request, "This invitation link is not valid.")
-        except InvitationUnusable as error:
-            messages.error(request, f"This invitation can no longer be used: {error.reason}.")
-        except InvitationForSomeoneElse:
-            messages.error(request, "This invitation was sent to another email address.")
+        except REFUSALS as error:
+            messages.error(request, error_text(error))
         return redirect("web:invitation", token=token)
 
     return handler
