@@ -21,8 +21,11 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 
+from readinglist.enrichment.records import Registry, RegistryRecord
+from readinglist.enrichment.worker import Answers, apply_answers
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import (
     Entry,
@@ -232,7 +235,9 @@ def test_sign_up_confirm_sign_out_and_sign_in(open_tab: OpenTab, base_url: str) 
 
 
 def _catalogue_papers() -> None:
-    """Papers someone else saved already, so the catalogue knows their titles (no network)."""
+    """Papers the registries already answered for (as the worker records them), so the
+    catalogue knows their titles without network. What someone else's save sent would not
+    do: that stays in their library."""
     carol = reader("carol@example.org", "Carol")
     for arxiv, title, authors in (
         ("1706.03762", "Attention Is All You Need", ("Ashish Vaswani", "Noam Shazeer")),
@@ -242,11 +247,10 @@ def _catalogue_papers() -> None:
             ("Jacob Devlin", "Ming-Wei Chang"),
         ),
     ):
-        save_paper(
-            user=carol,
-            url=f"https://arxiv.org/abs/{arxiv}",
-            metadata=PageMetadata(source=Source.SITE, title=title, authors=authors),
-        )
+        paper = save_paper(user=carol, url=f"https://arxiv.org/abs/{arxiv}").paper
+        record = RegistryRecord(Registry.ARXIV, title=title, authors=authors)
+        with transaction.atomic():
+            apply_answers(paper.pk, Answers(records=[record]))
 
 
 def _list_titles(tab: Tab) -> list[str]:
