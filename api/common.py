@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from readinglist.access import library_for
 from readinglist.models import Library, User
 from readinglist.pagination import CountWhenFullPaginator
 
@@ -52,22 +53,12 @@ def request_user(request: Request) -> User:
 
 def visible_library(request: Request, library_id: object) -> Library:
     """A library the user can see, or 404 (never 403: others' libraries do not exist for them)."""
-    try:
-        wanted = int(str(library_id))
-    except ValueError:
-        raise NotFound("No such library.") from None
-    library = Library.objects.visible_one(request_user(request), wanted)
-    if library is None:
-        raise NotFound("No such library.")
-    return library
+    return library_for(request_user(request), library_id)
 
 
 def writable_library(request: Request, library_id: object) -> Library:
     """A library the user can write to; 404 if they cannot see it, 403 if read-only for them."""
-    library = visible_library(request, library_id)
-    if not Library.objects.editable_by(request_user(request)).filter(pk=library.pk).exists():
-        raise PermissionDenied("You can read this library but not change it.")
-    return library
+    return library_for(request_user(request), library_id, write=True)
 
 
 def base_version_param(request: Request) -> int | None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from readinglist.metadata import ItemType
 from readinglist.querysets import EntryQuerySet, LabQuerySet, LibraryQuerySet, PaperQuerySet
+from readinglist.roles import Role
 
 MAX_TITLE_LENGTH = 2000
 MAX_TAG_LENGTH = 100
@@ -212,11 +213,7 @@ class Lab(models.Model):
 
 
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
-        VIEWER = "viewer", "Viewer"
+    Role = Role  # the one role ladder (`readinglist.roles`)
 
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")

@@ -17,13 +17,12 @@ from django.db.models import BigIntegerField, Count, F, OuterRef, Q, Subquery, V
 from django.db.models.functions import Cast
 
 from readinglist import sql
+from readinglist.roles import EDITOR_ROLES
 
 if TYPE_CHECKING:
     from readinglist.identifiers import Identifiers
     from readinglist.models import Entry, Lab, Library, Paper, User  # noqa: F401 - quoted below
 
-# Roles that may add and change entries in a lab library.
-EDITOR_ROLES = ("owner", "admin", "member")
 
 # What an entry listing shows, as `values()` names. Listings read rows, not model instances:
 # building about 240 instances for a page of 100 entries cost more CPU than the rest of the

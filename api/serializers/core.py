@@ -19,6 +19,7 @@ from readinglist.querysets import (
     listing_page,
     listing_row,
 )
+from readinglist.roles import Role
 
 IDENTIFIER_SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
 MAX_TAGS_PER_REQUEST = 50
@@ -331,7 +332,8 @@ class LibrarySerializer(serializers.ModelSerializer[Library]):
         read_only_fields = ("id", "kind", "lab", "version", "role", "created_at")
 
     def get_can_edit(self, library: Library) -> bool:
-        return getattr(library, "role", None) in ("owner", "admin", "member")
+        role = getattr(library, "role", None)
+        return role is not None and Role(role).can_edit
 
 
 class LookupRequestSerializer(serializers.Serializer[dict[str, Any]]):

@@ -27,11 +27,12 @@ from api.serializers.io import (
     ImportBodySerializer,
     ImportJobSerializer,
 )
+from readinglist.access import list_for
 from readinglist.io.backup import dump_library, restore_library
 from readinglist.io.export import library_records, list_records, render
 from readinglist.io.formats import CONTENT_TYPES, MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
-from readinglist.models import ImportJob, Library, ReadingList
+from readinglist.models import ImportJob, ReadingList
 from readinglist.services.imports import (
     BACKGROUND_THRESHOLD,
     file_errors,
@@ -164,11 +165,7 @@ class LibraryExportView(FileFormatView):
 
 
 def _visible_list(request: Request, list_id: str) -> ReadingList:
-    visible = Library.objects.visible_to(request_user(request)).values("id")
-    found = ReadingList.objects.filter(library__in=visible, pk=_int(list_id)).first()
-    if found is None:
-        raise NotFound("No such list.")
-    return found
+    return list_for(request_user(request), list_id)
 
 
 class ListExportView(FileFormatView):
@@ -213,9 +210,7 @@ class ListFeedLinkView(FileFormatView):
     """The secret live .bib URL of a list: GET shows it, POST creates or rotates, DELETE revokes."""
 
     def _writable_list(self, request: Request, list_id: str) -> ReadingList:
-        reading_list = _visible_list(request, list_id)
-        writable_library(request, reading_list.library_id)
-        return reading_list
+        return list_for(request_user(request), list_id, write=True)
 
     @extend_schema(responses={200: FeedLinkSerializer})
     def get(self, request: Request, list_id: str) -> Response:

@@ -25,7 +25,8 @@ from api.serializers.labs import (
     SessionSerializer,
     SessionUpdateSerializer,
 )
-from api.views.labs import member_lab, require
+from api.views.labs import member_lab
+from readinglist.access import require_lab_role
 from readinglist.models import (
     Comment,
     Entry,
@@ -36,8 +37,8 @@ from readinglist.models import (
     Note,
     User,
 )
+from readinglist.roles import Role
 from readinglist.services import discussion, journal_club
-from readinglist.services.labs import Role
 
 
 def lab_libraries(user: User) -> QuerySet[Library]:
@@ -191,7 +192,7 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
     @idempotent
     def create(self, request: Request, lab_pk: str) -> Response:
         lab = self.lab()
-        require(lab, Role.MEMBER)
+        require_lab_role(lab, Role.MEMBER)
         serializer = SessionCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -216,7 +217,7 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
     @idempotent
     def partial_update(self, request: Request, lab_pk: str, pk: str) -> Response:
         lab = self.lab()
-        require(lab, Role.MEMBER)
+        require_lab_role(lab, Role.MEMBER)
         session = self.session(lab)
         serializer = SessionUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -236,7 +237,7 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
     @idempotent
     def destroy(self, request: Request, lab_pk: str, pk: str) -> Response:
         lab = self.lab()
-        require(lab, Role.MEMBER)
+        require_lab_role(lab, Role.MEMBER)
         session = self.session(lab)
         library = journal_club.cancel_session(
             user=request_user(request),
@@ -251,7 +252,7 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
     def discussed(self, request: Request, lab_pk: str, pk: str) -> Response:
         """Mark the session as discussed and link the notes taken (notes on its entry)."""
         lab = self.lab()
-        require(lab, Role.MEMBER)
+        require_lab_role(lab, Role.MEMBER)
         session = self.session(lab)
         serializer = DiscussedSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ from api.serializers.labs import (
     TransferSerializer,
     WhoReadFilterSerializer,
 )
+from readinglist.access import lab_for, require_lab_role
 from readinglist.models import (
     Activity,
     Entry,
@@ -48,27 +49,19 @@ from readinglist.models import (
     ReadingState,
     User,
 )
+from readinglist.roles import Role
 from readinglist.services import labs as lab_services
-from readinglist.services.labs import (
-    RANK,
-    Role,
-)
 
 WHO_READ_MAX_ENTRIES = 200
 
 
-def member_lab(request: Request, lab_id: object) -> Lab:
-    """A lab the user is in, or 404: outsiders never learn a lab exists."""
-    return object_or_404(Lab.objects.of_member(request_user(request)), lab_id)
+def member_lab(request: Request, lab_id: object, *, at_least: Role = Role.VIEWER) -> Lab:
+    """A lab the user is in (`access.lab_for`): outsiders never learn a lab exists."""
+    return lab_for(request_user(request), lab_id, at_least=at_least)
 
 
 def role_in(lab: Lab) -> Role:
     return Role(getattr(lab, "role"))  # noqa: B009 - annotated by of_member
-
-
-def require(lab: Lab, at_least: Role) -> None:
-    if RANK[role_in(lab)] < RANK[at_least]:
-        raise PermissionDenied(f"Needs the {at_least.label.lower()} role or above in this lab.")
 
 
 class ActivityPagination(CursorPagination):
@@ -150,7 +143,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     @idempotent
     def transfer(self, request: Request, pk: str) -> Response:
         lab = self.get_object()
-        require(lab, Role.OWNER)
+        require_lab_role(lab, Role.OWNER)
         serializer = TransferSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = User.objects.filter(pk=serializer.validated_data["user"]).first()
@@ -195,7 +188,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
     def share_list(self, request: Request, pk: str) -> Response:
         """Copy one of your personal reading lists into the lab library (a snapshot)."""
         lab = self.get_object()
-        require(lab, Role.MEMBER)
+        require_lab_role(lab, Role.MEMBER)
         serializer = ListRefSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = request_user(request)
@@ -304,7 +297,7 @@ class MemberViewSet(viewsets.GenericViewSet[Membership]):
     @idempotent
     def partial_update(self, request: Request, lab_pk: str, pk: str) -> Response:
         lab = self.lab()
-        require(lab, Role.ADMIN)
+        require_lab_role(lab, Role.ADMIN)
         member = self.member(lab)
         serializer = RoleChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -324,7 +317,7 @@ class MemberViewSet(viewsets.GenericViewSet[Membership]):
         lab = self.lab()
         member = self.member(lab)
         if member.pk != request_user(request).pk:
-            require(lab, Role.ADMIN)
+            require_lab_role(lab, Role.ADMIN)
         lab_services.remove_member(user=request_user(request), lab=lab, member=member)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -336,7 +329,7 @@ class InvitationViewSet(viewsets.GenericViewSet[Invitation]):
 
     def lab(self) -> Lab:
         lab = member_lab(self.request, self.kwargs["lab_pk"])
-        require(lab, Role.ADMIN)
+        require_lab_role(lab, Role.ADMIN)
         return lab
 
     def list(self, request: Request, lab_pk: str) -> Response:

@@ -7,7 +7,6 @@ from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -134,11 +133,10 @@ class LibraryViewSet(
     @idempotent
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         library = self.get_object()
-        if getattr(library, "role", None) not in ("owner", "admin"):
-            raise PermissionDenied("Only an owner or admin can rename this library.")
         serializer = LibrarySerializer(library, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         renamed = rename_library(
+            user=request_user(request),
             library=library, name=serializer.validated_data.get("name", library.name)
         )
         renamed.role = library.role  # type: ignore[attr-defined]

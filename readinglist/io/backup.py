@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
+from readinglist.access import require_writable
 from readinglist.errors import DomainError
 from readinglist.metadata import (
     MAX_AUTHOR_LENGTH,
@@ -52,7 +53,6 @@ from readinglist.models import (
     User,
     shown_identifiers,
 )
-from readinglist.services.access import require_writable
 from readinglist.services.entries import keep_local_identifiers
 from readinglist.services.entry_metadata import (
     clean_details,

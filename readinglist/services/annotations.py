@@ -13,9 +13,10 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from readinglist.access import require_writable
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
-from readinglist.services.access import require_writable
+from readinglist.roles import MODERATOR_ROLES
 from readinglist.services.tags import clean_color
 from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
 
@@ -279,7 +280,7 @@ def _check_may_change(*, user: User, annotation: Annotation) -> None:
     administers = Membership.objects.filter(
         lab_id=library.lab_id,
         user=user,
-        role__in=[Membership.Role.OWNER, Membership.Role.ADMIN],
+        role__in=MODERATOR_ROLES,
     ).exists()
     if not administers:
         raise NotAnnotationAuthor()

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from readinglist.access import require_writable
 from readinglist.models import Entry, Library, ReadingList, User
-from readinglist.services.access import require_writable
 from readinglist.services.entries import delete_entry, update_entry
 from readinglist.services.lists import add_to_list
 from readinglist.services.versioning import begin_library_write, one_version_per_write

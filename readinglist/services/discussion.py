@@ -14,16 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from readinglist.access import LabPermissionDenied
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.markdown import mentioned_handles
 from readinglist.models import Activity, Comment, Entry, Highlight, Library, Tombstone, User
-from readinglist.services.labs import (
-    RANK,
-    LabPermissionDenied,
-    Role,
-    record_activity,
-    role_of,
-)
+from readinglist.roles import Role
+from readinglist.services.labs import record_activity, role_of
 from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
 
 MAX_COMMENT_BODY = 20_000
@@ -98,7 +94,7 @@ def create_comment(
     body = clean_body(body)
     with transaction.atomic():
         role = lab_role_for_library(user=user, library=entry.library)
-        if RANK[role] < RANK[Role.MEMBER]:
+        if not role.can_edit:
             raise LabPermissionDenied("viewers read the discussion but do not write in it")
         if parent is not None:
             if parent.entry_id != entry.pk:
@@ -132,7 +128,7 @@ def update_comment(
     body = clean_body(body)
     with transaction.atomic():
         role = lab_role_for_library(user=user, library=comment.library)
-        if comment.author_id != user.pk or RANK[role] < RANK[Role.MEMBER]:
+        if comment.author_id != user.pk or not role.can_edit:
             raise NotCommentAuthor("only the author can edit a comment")
         library = begin_library_write(library_id=comment.library_id)
         comment = current_row(comment, base_version=base_version)
@@ -160,8 +156,7 @@ def _thread_keys(comment: Comment) -> list[UUID]:
 def delete_comment(*, user: User, comment: Comment, base_version: int | None = None) -> Library:
     with transaction.atomic():
         role = lab_role_for_library(user=user, library=comment.library)
-        moderator = RANK[role] >= RANK[Role.ADMIN]
-        if not moderator and (comment.author_id != user.pk or RANK[role] < RANK[Role.MEMBER]):
+        if not role.can_moderate and (comment.author_id != user.pk or not role.can_edit):
             raise NotCommentAuthor("only the author or a lab admin can delete a comment")
         library = begin_library_write(library_id=comment.library_id)
         comment = current_row(comment, base_version=base_version)

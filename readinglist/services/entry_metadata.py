@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from readinglist.access import require_writable
 from readinglist.metadata import (
     DESCRIPTIVE_FIELDS,
     MAX_AUTHOR_LENGTH,
@@ -27,7 +28,6 @@ from readinglist.metadata import (
     merge_into,
 )
 from readinglist.models import Entry, EntryContribution, Paper, User
-from readinglist.services.access import require_writable
 from readinglist.services.versioning import begin_library_write, current_row
 
 _DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")

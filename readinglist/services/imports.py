@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from readinglist.access import require_writable
 from readinglist.io.formats import PARSERS, Format
 from readinglist.io.records import KIND_ITEM_TYPES, ImportFileError, Record
 from readinglist.metadata import (
@@ -31,7 +32,6 @@ from readinglist.metadata import (
     Source,
 )
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, ImportJob, Library, User
-from readinglist.services.access import require_writable
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import find_paper, identity_for
 from readinglist.services.queue import queue_import

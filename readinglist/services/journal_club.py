@@ -13,8 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from readinglist.access import LabPermissionDenied
 from readinglist.models import Activity, Entry, JournalClubSession, Library, Note, Tombstone, User
-from readinglist.services.labs import RANK, LabPermissionDenied, Role, record_activity, role_of
+from readinglist.services.labs import record_activity, role_of
 from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
 
 MAX_LOCATION_LENGTH = 200
@@ -24,7 +25,7 @@ def _require_member(*, user: User, library: Library) -> None:
     if library.lab_id is None:
         raise ValidationError({"entry": "Journal club sessions are for lab entries."})
     role = role_of(user=user, lab=library.lab)  # type: ignore[arg-type]
-    if role is None or RANK[role] < RANK[Role.MEMBER]:
+    if role is None or not role.can_edit:
         raise LabPermissionDenied("members and above run the journal club")
 
 

@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from readinglist.access import LabPermissionDenied
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import (
     Activity,
@@ -31,24 +32,13 @@ from readinglist.models import (
     ReadingListItem,
     User,
 )
+from readinglist.roles import Role
 from readinglist.services.versioning import begin_library_write
 
 MAX_LAB_NAME_LENGTH = 200
 MAX_INVITATION_USES = 1000
 MAX_INVITATION_DAYS = 90
 DEFAULT_INVITATION_DAYS = 14
-
-Role = Membership.Role
-RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
-
-
-class LabPermissionDenied(DomainError, PermissionError):
-    """The user is in the lab but their role does not allow this."""
-
-    kind = ErrorKind.FORBIDDEN
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Your role in this lab does not allow this: {reason}.")
 
 
 class LastOwner(DomainError):
@@ -107,7 +97,7 @@ def role_of(*, user: User, lab: Lab) -> Role | None:
 
 def require_role(*, user: User, lab: Lab, at_least: Role) -> Role:
     role = role_of(user=user, lab=lab)
-    if role is None or RANK[role] < RANK[at_least]:
+    if role is None or not role.at_least(at_least):
         raise LabPermissionDenied(f"needs the {at_least.label.lower()} role or above")
     return role
 
@@ -162,9 +152,7 @@ def delete_lab(*, user: User, lab: Lab) -> None:
 # Members
 
 
-def add_member(
-    *, lab: Lab, user: User, role: Membership.Role = Membership.Role.MEMBER
-) -> Membership:
+def add_member(*, lab: Lab, user: User, role: Role = Role.MEMBER) -> Membership:
     with transaction.atomic():
         membership, created = Membership.objects.update_or_create(
             lab=lab, user=user, defaults={"role": role}
@@ -178,17 +166,6 @@ def _owner_count(lab: Lab) -> int:
     return Membership.objects.filter(lab=lab, role=Role.OWNER).count()
 
 
-def _may_manage(actor_role: Role, target_role: Role, new_role: Role | None = None) -> bool:
-    """Owners manage anyone; admins manage members and viewers and appoint up to admin."""
-    if actor_role == Role.OWNER:
-        return True
-    if actor_role != Role.ADMIN:
-        return False
-    if target_role == Role.OWNER:
-        return False
-    return new_role is None or new_role != Role.OWNER
-
-
 def change_role(*, user: User, lab: Lab, member: User, role: Role) -> Membership:
     with transaction.atomic():
         # Lock the lab's memberships so two demotions cannot both pass the last-owner check.
@@ -198,7 +175,7 @@ def change_role(*, user: User, lab: Lab, member: User, role: Role) -> Membership
             raise LabPermissionDenied("not a member")
         if theirs is None:
             raise MemberNotFound()
-        if not _may_manage(Role(mine.role), Role(theirs.role), role):
+        if not Role(mine.role).can_manage(Role(theirs.role), role):
             raise LabPermissionDenied("your role cannot make this change")
         if theirs.role == Role.OWNER and role != Role.OWNER and _owner_count(lab) <= 1:
             raise LastOwner("a lab needs at least one owner")
@@ -216,7 +193,7 @@ def remove_member(*, user: User, lab: Lab, member: User) -> None:
             raise LabPermissionDenied("not a member")
         if theirs is None:
             raise MemberNotFound()
-        if user.pk != member.pk and not _may_manage(Role(mine.role), Role(theirs.role)):
+        if user.pk != member.pk and not Role(mine.role).can_manage(Role(theirs.role)):
             raise LabPermissionDenied("your role cannot remove this member")
         if theirs.role == Role.OWNER and _owner_count(lab) <= 1:
             raise LastOwner("the last owner cannot leave; transfer the lab or delete it")

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from readinglist.access import require_writable
 from readinglist.models import Entry, Library, ReadingList, ReadingListItem, Tombstone, User
-from readinglist.services.access import require_writable
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
 POSITION_GAP = 1024

@@ -14,10 +14,10 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from readinglist.access import require_writable
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
-from readinglist.services.access import require_writable
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")

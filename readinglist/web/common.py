@@ -11,11 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from readinglist.access import NotVisible, entry_for, library_for
 from readinglist.errors import DomainError
 from readinglist.models import Entry, Library, User
 
@@ -28,14 +28,21 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
+def found[T](lookup: Callable[[], T]) -> T:
+    """What an `access` helper finds, or the site's 404 page (the pages' answer to
+    `NotVisible`: another person's object does not exist for this one)."""
+    try:
+        return lookup()
+    except NotVisible:
+        raise Http404 from None
+
+
 def visible_library(request: HttpRequest, pk: int) -> Library:
-    return get_object_or_404(Library.objects.visible_to(current_user(request)), pk=pk)
+    return found(lambda: library_for(current_user(request), pk))
 
 
 def visible_entry(request: HttpRequest, pk: int) -> Entry:
-    return get_object_or_404(
-        Entry.objects.visible_to(current_user(request)).select_related("paper", "library"), pk=pk
-    )
+    return found(lambda: entry_for(current_user(request), pk))
 
 
 def error_text(error: Exception) -> str:
@@ -97,6 +104,8 @@ def page_action[**P](
     def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except NotVisible:
+            raise Http404 from None
         except REFUSALS as error:
             messages.error(request, error_text(error))
             # Back to the page the form was on, so the message shows where it belongs.

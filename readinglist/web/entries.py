@@ -267,7 +267,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         # Which forms to show; the services decide again what is allowed.
         "can_discuss": my_role is not None and my_role != Membership.Role.VIEWER,
-        "can_moderate": my_role in (Membership.Role.OWNER, Membership.Role.ADMIN),
+        "can_moderate": my_role is not None and Membership.Role(my_role).can_moderate,
         "all_lists": ReadingList.objects.filter(library_id=entry.library_id).order_by("name"),
         "default_session_time": (timezone.localtime() + timedelta(days=7))
         .replace(hour=15, minute=0, second=0, microsecond=0)

@@ -16,11 +16,12 @@ from typing import Concatenate
 from django import forms
 from django.contrib import messages
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from readinglist.access import NotVisible, lab_for
 from readinglist.models import (
     Activity,
     Entry,
@@ -31,14 +32,13 @@ from readinglist.models import (
     ReadingState,
     User,
 )
+from readinglist.roles import Role
 from readinglist.services import labs as lab_services
 from readinglist.services.labs import (
     DEFAULT_INVITATION_DAYS,
     MAX_INVITATION_DAYS,
     MAX_INVITATION_USES,
     MAX_LAB_NAME_LENGTH,
-    RANK,
-    Role,
 )
 from readinglist.web.common import (
     REFUSALS,
@@ -46,6 +46,7 @@ from readinglist.web.common import (
     current_user,
     error_text,
     form_errors,
+    found,
     login_required,
     page_action,
 )
@@ -64,29 +65,16 @@ INVITE_ROLES = [(r.value, r.label) for r in (Role.MEMBER, Role.VIEWER, Role.ADMI
 
 def member_lab(request: HttpRequest, pk: int) -> Lab:
     """A lab the signed-in user is in, or 404: outsiders never learn a lab exists."""
-    return get_object_or_404(Lab.objects.of_member(current_user(request)), pk=pk)
+    return found(lambda: lab_for(current_user(request), pk))
 
 
 def my_role(lab: Lab) -> Role:
     return Role(getattr(lab, "role"))  # noqa: B009 - annotated by of_member
 
 
-def at_least(role: Role, floor: Role) -> bool:
-    return RANK[role] >= RANK[floor]
-
-
-def may_manage(mine: Role, theirs: Role) -> bool:
-    """Mirrors the services' rule (owners manage anyone; admins manage non-owners), to decide
-    which buttons to show. The services decide what actually happens."""
-    return mine == Role.OWNER or (mine == Role.ADMIN and theirs != Role.OWNER)
-
-
 def roles_assignable_by(mine: Role) -> list[tuple[str, str]]:
-    if mine == Role.OWNER:
-        return [(r.value, r.label) for r in Role]
-    if mine == Role.ADMIN:
-        return [(r.value, r.label) for r in Role if r != Role.OWNER]
-    return []
+    """The roles `mine` may give someone below owner (the `Role.can_manage` rule)."""
+    return [(r.value, r.label) for r in Role if mine.can_manage(Role.MEMBER, r)]
 
 
 def person(user: User | None) -> str:
@@ -108,6 +96,8 @@ def lab_action[**P](
     def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except NotVisible:
+            raise Http404 from None
         except REFUSALS as error:
             messages.error(request, error_text(error))
         return back(request, reverse("web:labs"))
@@ -209,11 +199,11 @@ def lab_page(request: HttpRequest, pk: int) -> HttpResponse:
         MemberRow(
             membership=m,
             is_me=m.user_id == user.pk,
-            manageable=m.user_id != user.pk and may_manage(mine, Role(m.role)),
+            manageable=m.user_id != user.pk and mine.can_manage(Role(m.role)),
         )
         for m in members
     ]
-    is_admin = at_least(mine, Role.ADMIN)
+    is_admin = mine.can_moderate
     invitations: list[Invitation] = []
     if is_admin:
         invitations = list(
@@ -461,6 +451,8 @@ def _invitation_errors(
     def handler(request: HttpRequest, token: str) -> HttpResponse:
         try:
             return view(request, token)
+        except NotVisible:
+            raise Http404 from None
         except REFUSALS as error:
             messages.error(request, error_text(error))
         return redirect("web:invitation", token=token)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from readinglist.access import list_for
 from readinglist.markdown import render as render_markdown
 from readinglist.models import Library, ReadingList, ReadingListItem
 from readinglist.querysets import attach_entry_details
@@ -26,6 +27,7 @@ from readinglist.web.common import (
     back,
     current_user,
     form_errors,
+    found,
     id_field,
     login_required,
     page_action,
@@ -54,11 +56,7 @@ class RemoveForm(forms.Form):
 
 
 def _visible_list(request: HttpRequest, pk: int) -> ReadingList:
-    libraries = Library.objects.visible_to(current_user(request))
-    return get_object_or_404(
-        ReadingList.objects.filter(library__in=libraries).select_related("library", "library__lab"),
-        pk=pk,
-    )
+    return found(lambda: list_for(current_user(request), pk))
 
 
 @login_required

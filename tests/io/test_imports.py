@@ -6,12 +6,12 @@ import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
+from readinglist.access import LibraryNotWritable
 from readinglist.io.backup import BackupError, dump_library, restore_library
 from readinglist.io.export import library_records, render
 from readinglist.io.formats import PARSERS, Format
 from readinglist.io.records import Record
 from readinglist.models import Entry, Lab, Library, Note, Paper, ReadingList, ReadingState, User
-from readinglist.services.access import LibraryNotWritable
 from readinglist.services.accounts import personal_library
 from readinglist.services.annotations import create_highlight, create_note
 from readinglist.services.entries import save_paper, update_entry

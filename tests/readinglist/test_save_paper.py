@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 
+from readinglist.access import LibraryNotWritable
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import (
     Entry,
@@ -20,7 +21,6 @@ from readinglist.models import (
     Tombstone,
     User,
 )
-from readinglist.services.access import LibraryNotWritable
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import delete_entry, save_paper
 from readinglist.services.labs import add_member
