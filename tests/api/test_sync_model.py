@@ -536,7 +536,8 @@ def audit_nothing_lost(
             )
             assert name.casefold() in folded or removed_later, f"tag {name!r} of {op} lost"
         for name in removed_here:
-            added_later = any(
+            # A merge unites the tags of two entries: the other one may have had it.
+            added_later = merged_later or any(
                 name.casefold()
                 in {t.casefold() for t in (a.op.tags if isinstance(a.op, Save) else a.op.add)}
                 for a in after
