@@ -10,8 +10,6 @@ The token class comes first so that a request without credentials gets 401 with 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
@@ -21,20 +19,11 @@ from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from api.models import ApiToken
-from readinglist.models import User
+from readinglist.models import ApiToken, User
+from readinglist.services.tokens import token_digest
 
-TOKEN_PREFIX = "rl_"
 # Writing last_used_at on every request would turn reads into writes; a minute is precise enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def new_token_secret() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def token_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

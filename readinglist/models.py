@@ -8,11 +8,12 @@ deletions leave a `Tombstone` so the changes feed can report them.
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -807,3 +808,82 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.status}, {self.done}/{self.total})"
+
+
+# Personal API tokens and the secrets of lists' live .bib URLs.
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def of_active_user(self, digest: str, *, last_used_before: datetime) -> ApiTokenUse | None:
+        """The token with this digest, its user loaded and active, and whether it was last
+        used before `last_used_before`. Written out: every token-authenticated request asks
+        it, and building the ORM's join took 0.3 ms where PostgreSQL took 0.2 to answer.
+        A raw query: filters applied before it are ignored (call it on the manager)."""
+        users = User.objects.raw(
+            "SELECT u.*, t.id AS token_id,"
+            " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
+            f" FROM {self.model._meta.db_table} t"
+            f" JOIN {User._meta.db_table} u ON u.id = t.user_id"
+            " WHERE t.digest = %s AND u.is_active",
+            [connection.ops.adapt_datetimefield_value(last_used_before), digest],
+        )
+        user = next(iter(users), None)
+        if user is None:
+            return None
+        # The token's columns came as attributes of the user: take them off it. Its other
+        # columns stay deferred (loaded if asked for); authentication needs none of them.
+        token_id, stale = user.__dict__.pop("token_id"), user.__dict__.pop("token_stale")
+        token = self.model.from_db(self.db, ["id", "user_id"], [token_id, user.pk])
+        token.user = user
+        return ApiTokenUse(token=token, stale=bool(stale))
+
+
+class ApiTokenUse(NamedTuple):
+    token: ApiToken
+    stale: bool  # last used long enough ago to write down this use
+
+
+class ApiToken(models.Model):
+    """A personal token for scripts (`Authorization: Token <secret>`).
+
+    Only a SHA-256 digest of the secret is stored; the secret is shown once, at creation.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        db_table = "api_apitoken"  # made by the api app before tokens moved to the domain
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="api_apitoken_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ListFeedToken(models.Model):
+    """The secret of a reading list's live .bib URL (for LaTeX tools that fetch by URL).
+
+    Kept readable (like a calendar feed URL) so the owner can copy the link again; rotating
+    replaces it and revoking deletes it.
+    """
+
+    reading_list = models.OneToOneField(
+        ReadingList, on_delete=models.CASCADE, related_name="feed_token"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "api_listfeedtoken"  # made by the api app before it moved to the domain
+
+    def __str__(self) -> str:
+        return f"feed for list {self.reading_list_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.models import ApiToken
+from readinglist.models import ApiToken
 
 
 class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):

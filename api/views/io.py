@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,25 +19,25 @@ from rest_framework.views import APIView
 
 from api.common import request_user, visible_library, with_version, writable_library
 from api.idempotency import idempotent
-from api.models import ListFeedToken
 from api.serializers.io import (
     ExportQuerySerializer,
     FeedLinkSerializer,
     ImportBodySerializer,
     ImportJobSerializer,
 )
-from readinglist.access import list_for
+from readinglist.access import list_for, parse_id
 from readinglist.io.backup import dump_library, restore_library
 from readinglist.io.export import library_records, list_records, render
 from readinglist.io.formats import CONTENT_TYPES, MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
-from readinglist.models import ImportJob, ReadingList
+from readinglist.models import ImportJob, ListFeedToken, ReadingList
 from readinglist.services.imports import (
     BACKGROUND_THRESHOLD,
     file_errors,
     import_records,
     start_import,
 )
+from readinglist.services.lists import revoke_feed_link, rotate_feed_link
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -123,14 +122,15 @@ def _job_url(job: ImportJob) -> str:
 class ImportJobView(FileFormatView):
     @extend_schema(responses={200: ImportJobSerializer})
     def get(self, request: Request, job_id: str) -> Response:
-        job = ImportJob.objects.filter(user=request_user(request), pk=_int(job_id)).first()
+        wanted = parse_id(job_id)
+        job = (
+            ImportJob.objects.filter(user=request_user(request), pk=wanted).first()
+            if wanted is not None
+            else None
+        )
         if job is None:
             raise NotFound("No such import.")
         return Response(ImportJobSerializer(job).data)
-
-
-def _int(value: str) -> int:
-    return int(value) if value.isdigit() and len(value) < 18 else 0
 
 
 def _download(text: str, format: str, name: str) -> HttpResponse:
@@ -223,19 +223,16 @@ class ListFeedLinkView(FileFormatView):
     @extend_schema(request=None, responses={201: FeedLinkSerializer})
     @idempotent
     def post(self, request: Request, list_id: str) -> Response:
-        reading_list = self._writable_list(request, list_id)
-        link, _ = ListFeedToken.objects.update_or_create(
-            reading_list=reading_list,
-            defaults={"token": secrets.token_urlsafe(32), "created_by": request_user(request)},
-        )
+        reading_list = list_for(request_user(request), list_id)
+        link = rotate_feed_link(user=request_user(request), reading_list=reading_list)
         body = {"url": _feed_url(request, link.token), "created_at": link.created_at}
         return Response(FeedLinkSerializer(body).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
     @idempotent
     def delete(self, request: Request, list_id: str) -> Response:
-        reading_list = self._writable_list(request, list_id)
-        ListFeedToken.objects.filter(reading_list=reading_list).delete()
+        reading_list = list_for(request_user(request), list_id)
+        revoke_feed_link(user=request_user(request), reading_list=reading_list)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -137,7 +137,8 @@ class LibraryViewSet(
         serializer.is_valid(raise_exception=True)
         renamed = rename_library(
             user=request_user(request),
-            library=library, name=serializer.validated_data.get("name", library.name)
+            library=library,
+            name=serializer.validated_data.get("name", library.name),
         )
         renamed.role = library.role  # type: ignore[attr-defined]
         response = Response(LibrarySerializer(renamed).data)

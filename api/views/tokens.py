@@ -9,8 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.common import request_user
-from api.models import ApiToken
 from api.serializers.tokens import ApiTokenCreatedSerializer, ApiTokenSerializer
+from readinglist.models import ApiToken
 from readinglist.services.tokens import create_api_token, revoke_api_token
 
 

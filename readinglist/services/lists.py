@@ -7,6 +7,7 @@ whole list renumbered, in the same write, with every renumbered item stamped.
 
 from __future__ import annotations
 
+import secrets
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from readinglist.access import require_writable
-from readinglist.models import Entry, Library, ReadingList, ReadingListItem, Tombstone, User
+from readinglist.models import (
+    Entry,
+    Library,
+    ListFeedToken,
+    ReadingList,
+    ReadingListItem,
+    Tombstone,
+    User,
+)
 from readinglist.services.versioning import begin_library_write, write_tombstones
 
 POSITION_GAP = 1024
@@ -255,3 +264,23 @@ def _reread_anchor(anchor: ReadingListItem, *, reading_list_id: int, field: str)
     if fresh is None:
         raise ValidationError({field: "No such item in this list."})
     return fresh
+
+
+# The secret live .bib URL of a list (for LaTeX tools that fetch by URL, e.g. Overleaf).
+
+
+def rotate_feed_link(*, user: User, reading_list: ReadingList) -> ListFeedToken:
+    """Give the list a new secret .bib URL (the old one stops working)."""
+    with transaction.atomic():
+        require_writable(user=user, library_id=reading_list.library_id)
+        link, _ = ListFeedToken.objects.update_or_create(
+            reading_list=reading_list,
+            defaults={"token": secrets.token_urlsafe(32), "created_by": user},
+        )
+    return link
+
+
+def revoke_feed_link(*, user: User, reading_list: ReadingList) -> None:
+    with transaction.atomic():
+        require_writable(user=user, library_id=reading_list.library_id)
+        ListFeedToken.objects.filter(reading_list=reading_list).delete()

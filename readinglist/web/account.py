@@ -11,10 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from api.models import ApiToken
 from readinglist.io.formats import MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import ImportFileError, Record
-from readinglist.models import ImportJob, Library
+from readinglist.models import ApiToken, ImportJob, Library
 from readinglist.services.accounts import MAX_NAME_LENGTH, personal_library, update_profile
 from readinglist.services.imports import (
     BACKGROUND_THRESHOLD,

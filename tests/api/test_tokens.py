@@ -12,10 +12,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from api import urls_auth
-from api.authentication import token_digest
-from api.models import ApiToken
-from readinglist.models import User
-from readinglist.services.tokens import MAX_TOKENS_PER_USER, create_api_token
+from readinglist.models import ApiToken, User
+from readinglist.services.tokens import MAX_TOKENS_PER_USER, create_api_token, token_digest
 from tests.conftest import client_for
 
 TOKENS = "/api/v1/tokens/"

@@ -9,8 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from api.models import ApiToken
-from readinglist.models import Entry, ImportJob, Lab, Library, Membership, User
+from readinglist.models import ApiToken, Entry, ImportJob, Lab, Library, Membership, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.labs import add_member
 from readinglist.services.tokens import MAX_TOKENS_PER_USER, create_api_token
