@@ -8,9 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from readinglist.metadata import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, ItemType, Source
-from readinglist.models import Entry, Library, Paper, ReadingState
-from readinglist.querysets import (
+from readinglist.entry_rows import (
     ENTRY_METADATA_FIELDS,
     HIDDEN_SCHEMES,
     STATE_FIELDS,
@@ -19,6 +17,8 @@ from readinglist.querysets import (
     listing_page,
     listing_row,
 )
+from readinglist.metadata import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, ItemType, Source
+from readinglist.models import Entry, Library, Paper, ReadingState
 from readinglist.roles import Role
 
 IDENTIFIER_SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")

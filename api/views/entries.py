@@ -33,8 +33,9 @@ from api.serializers.core import (
 )
 from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
+from readinglist.entry_rows import attach_entry_details
 from readinglist.models import Entry, Library
-from readinglist.querysets import EntryQuerySet, attach_entry_details
+from readinglist.querysets import EntryQuerySet
 from readinglist.search_pages import best_first
 from readinglist.services.entries import delete_entry, update_entry
 from readinglist.services.entry_metadata import edit_details

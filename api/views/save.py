@@ -14,9 +14,9 @@ from api.common import request_user, with_version, writable_library
 from api.idempotency import idempotent
 from api.serializers.core import EntrySerializer, SaveSerializer
 from api.throttling import SaveThrottle
+from readinglist.entry_rows import attach_entry_details, attach_identifiers
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry
-from readinglist.querysets import attach_entry_details, attach_identifiers
 from readinglist.services.entries import save_paper
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from readinglist.access import require_writable
+from readinglist.entry_rows import HIDDEN_SCHEMES
 from readinglist.metadata import PageMetadata, clean_text
 from readinglist.models import (
     Activity,
@@ -24,7 +25,6 @@ from readinglist.models import (
     Tombstone,
     User,
 )
-from readinglist.querysets import HIDDEN_SCHEMES
 from readinglist.services.accounts import personal_library
 from readinglist.services.entry_metadata import contribute, refresh_fields, save_contribution
 from readinglist.services.papers import identity_for, resolve_paper

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from readinglist.entry_rows import attach_entry_details
 from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
 from readinglist.pagination import CountWhenFullPaginator
-from readinglist.querysets import attach_entry_details
 from readinglist.search import search_entries
 from readinglist.search_pages import MatchedIds, PagedIds, best_first
 from readinglist.services.accounts import personal_library

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from readinglist.access import list_for
+from readinglist.entry_rows import attach_entry_details
 from readinglist.markdown import render as render_markdown
 from readinglist.models import Library, ReadingList, ReadingListItem
-from readinglist.querysets import attach_entry_details
 from readinglist.services.labs import publish_list, unpublish_list
 from readinglist.services.lists import (
     create_list,

@@ -10,9 +10,9 @@ from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
+from readinglist.entry_rows import listing_details, listing_page, rows_in_order
 from readinglist.metadata import PageMetadata, Source
 from readinglist.models import Entry, Lab, Paper, User
-from readinglist.querysets import listing_details, listing_page
 from readinglist.search import search_entries
 from readinglist.search_pages import RankedSearch, rows_by_text_index
 from readinglist.services.accounts import personal_library
@@ -248,7 +248,7 @@ def test_the_one_statement_page_equals_the_four_reads(
 
     rows, details = listing_page(ids, user_id=alice.pk)
 
-    expected_rows = Entry.objects.in_order(ids)
+    expected_rows = rows_in_order(ids)
     assert rows == expected_rows
     assert details == listing_details(expected_rows, user_id=alice.pk)
     assert [row["id"] for row in rows] == [i for i in ids if i != 10**9]
