@@ -45,6 +45,7 @@ from readinglist.services.tags import delete_tag
 from readinglist.services.versioning import (
     StaleObject,
     begin_library_write,
+    give_back_version,
     one_version_per_write,
 )
 
@@ -101,9 +102,7 @@ def run_batch(
             changed = changed or outcome["status"] in ("created", "updated")
             results.append({"index": index, **outcome})
         if not changed:
-            # Nothing was written, so no client needs to see a new version.
-            locked.version -= 1
-            locked.save(update_fields=["version"])
+            give_back_version(locked)
     return BatchResult(version=locked.version, results=results)
 
 

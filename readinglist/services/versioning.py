@@ -117,6 +117,15 @@ def begin_library_write(*, library_id: int, expected_version: int | None = None)
     return library
 
 
+def give_back_version(library: Library) -> None:
+    """Undo this write's bump when it changed nothing (a batch of no-ops): no client needs to
+    see a new version. Only in the write that bumped it, while it holds the lock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("give_back_version needs the write's transaction.atomic()")
+    library.version -= 1
+    Library.objects.filter(pk=library.pk).update(version=library.version)
+
+
 def _lock_and_bump(library_id: int) -> Library:
     """One `UPDATE … RETURNING` instead of `SELECT … FOR UPDATE` then `UPDATE`: every save
     runs this. The UPDATE's row lock (FOR NO KEY UPDATE) blocks every other writer of the
