@@ -93,25 +93,44 @@ def same_site_referer(request: HttpRequest) -> str:
 REFUSALS = (DomainError, ValidationError, IntegrityError)
 
 
+def answering_refusals[**P](
+    back_to: Callable[..., HttpResponse],
+) -> Callable[
+    [Callable[Concatenate[HttpRequest, P], HttpResponse]],
+    Callable[Concatenate[HttpRequest, P], HttpResponse],
+]:
+    """A view whose refusals become a message on the page `back_to` leads to, never a 500;
+    what the person may not see is the site's 404. The services check before they write,
+    inside `transaction.atomic`, so a refused action has changed nothing."""
+
+    def decorate(
+        view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+    ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+        @wraps(view)
+        def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except NotVisible:
+                raise Http404 from None
+            except REFUSALS as error:
+                messages.error(request, error_text(error))
+                return back_to(request, *args, **kwargs)
+
+        return handler
+
+    return decorate
+
+
+def _form_page(request: HttpRequest, /, *args: object, **kwargs: object) -> HttpResponse:
+    # Back to the page the form was on, so the message shows where it belongs.
+    return back(request, same_site_referer(request) or "/")
+
+
 def page_action[**P](
     view: Callable[Concatenate[HttpRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """A POST-only, signed-in form handler. A refusal from a service becomes a message on the
-    page the form came from, never a 500. The services check before they write, inside
-    `transaction.atomic`, so a refused action has changed nothing."""
-
-    @wraps(view)
-    def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotVisible:
-            raise Http404 from None
-        except REFUSALS as error:
-            messages.error(request, error_text(error))
-            # Back to the page the form was on, so the message shows where it belongs.
-            return back(request, same_site_referer(request) or "/")
-
-    return login_required(require_POST(handler))
+    """A POST-only, signed-in form handler answering refusals on the page it came from."""
+    return login_required(require_POST(answering_refusals(_form_page)(view)))
 
 
 def form_errors(request: HttpRequest, errors: dict[str, Any]) -> None:

@@ -10,18 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import wraps
 from typing import Concatenate
 
 from django import forms
 from django.contrib import messages
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from readinglist.access import NotVisible, lab_for
+from readinglist.access import lab_for
 from readinglist.models import (
     Activity,
     Entry,
@@ -41,10 +40,9 @@ from readinglist.services.labs import (
     MAX_LAB_NAME_LENGTH,
 )
 from readinglist.web.common import (
-    REFUSALS,
+    answering_refusals,
     back,
     current_user,
-    error_text,
     form_errors,
     found,
     login_required,
@@ -87,22 +85,15 @@ def lab_url(lab: Lab | int) -> str:
     return reverse("web:lab", args=[lab if isinstance(lab, int) else lab.pk])
 
 
+def _labs_page(request: HttpRequest, /, *args: object, **kwargs: object) -> HttpResponse:
+    return back(request, reverse("web:labs"))
+
+
 def lab_action[**P](
     view: Callable[Concatenate[HttpRequest, P], HttpResponse],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """`page_action` whose refusals lead back to the labs page when no page is named."""
-
-    @wraps(view)
-    def handler(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotVisible:
-            raise Http404 from None
-        except REFUSALS as error:
-            messages.error(request, error_text(error))
-        return back(request, reverse("web:labs"))
-
-    return page_action(handler)
+    return page_action(answering_refusals(_labs_page)(view))
 
 
 # Forms
@@ -441,23 +432,12 @@ def invitation_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "web/labs/invitation.html", context, status=status)
 
 
-def _invitation_errors(
-    view: Callable[[HttpRequest, str], HttpResponse],
-) -> Callable[[HttpRequest, str], HttpResponse]:
-    """Refusals (an unknown, used up or someone else's invitation) as messages on the
-    invitation page."""
+def _invitation_page(request: HttpRequest, token: str) -> HttpResponse:
+    return redirect("web:invitation", token=token)
 
-    @wraps(view)
-    def handler(request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            return view(request, token)
-        except NotVisible:
-            raise Http404 from None
-        except REFUSALS as error:
-            messages.error(request, error_text(error))
-        return redirect("web:invitation", token=token)
 
-    return handler
+# Refusals (an unknown, used up or someone else's invitation) as messages on its page.
+_invitation_errors = answering_refusals(_invitation_page)
 
 
 @page_action
