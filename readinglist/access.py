@@ -9,6 +9,8 @@ rule itself lives on `Role` (`readinglist.roles`).
 
 from __future__ import annotations
 
+from django.db.models import Model, QuerySet
+
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Entry, Lab, Library, Membership, ReadingList, User
 from readinglist.roles import Role
@@ -77,16 +79,19 @@ def library_for(user: User, library_id: object, *, write: bool = False) -> Libra
     return library
 
 
+def _one_of[M: Model](rows: QuerySet[M], object_id: object, what: str) -> M:
+    wanted = parse_id(object_id)
+    found = rows.filter(pk=wanted).first() if wanted is not None else None
+    if found is None:
+        raise NotVisible(f"No such {what}.")
+    return found
+
+
 def entry_for(user: User, entry_id: object, *, write: bool = False) -> Entry:
     """The entry with its paper and library loaded."""
-    wanted = parse_id(entry_id)
-    entry = (
-        Entry.objects.visible_to(user).select_related("paper", "library").filter(pk=wanted).first()
-        if wanted is not None
-        else None
+    entry = _one_of(
+        Entry.objects.visible_to(user).select_related("paper", "library"), entry_id, "entry"
     )
-    if entry is None:
-        raise NotVisible("No such entry.")
     if write:
         require_writable(user=user, library_id=entry.library_id)
     return entry
@@ -94,17 +99,8 @@ def entry_for(user: User, entry_id: object, *, write: bool = False) -> Entry:
 
 def list_for(user: User, list_id: object, *, write: bool = False) -> ReadingList:
     """The reading list with its library (and lab) loaded."""
-    wanted = parse_id(list_id)
-    found = (
-        ReadingList.objects.filter(library__in=Library.objects.visible_to(user).values("id"))
-        .select_related("library", "library__lab")
-        .filter(pk=wanted)
-        .first()
-        if wanted is not None
-        else None
-    )
-    if found is None:
-        raise NotVisible("No such list.")
+    visible = ReadingList.objects.filter(library__in=Library.objects.visible_to(user).values("id"))
+    found = _one_of(visible.select_related("library", "library__lab"), list_id, "list")
     if write:
         require_writable(user=user, library_id=found.library_id)
     return found
@@ -113,10 +109,7 @@ def list_for(user: User, list_id: object, *, write: bool = False) -> ReadingList
 def lab_for(user: User, lab_id: object, *, at_least: Role = Role.VIEWER) -> Lab:
     """A lab the user is in, annotated with their `role` and its `member_count`; outsiders
     never learn it exists; a member below `at_least` is refused."""
-    wanted = parse_id(lab_id)
-    lab = Lab.objects.of_member(user).filter(pk=wanted).first() if wanted is not None else None
-    if lab is None:
-        raise NotVisible("No such lab.")
+    lab = _one_of(Lab.objects.of_member(user), lab_id, "lab")
     require_lab_role(lab, at_least)
     return lab
 
