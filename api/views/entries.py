@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,7 +18,6 @@ from api.common import (
     RankedPagination,
     base_version_param,
     request_user,
-    visible_library,
     with_version,
 )
 from api.idempotency import idempotent
@@ -33,10 +31,11 @@ from api.serializers.core import (
 )
 from api.throttling import SaveThrottle
 from api.views.save import entry_for_response, perform_save
+from readinglist.entry_query import EntryQuery, entry_order
 from readinglist.entry_rows import attach_entry_details
 from readinglist.models import Entry, Library
 from readinglist.querysets import EntryQuerySet
-from readinglist.search_pages import best_first
+from readinglist.search_pages import PagedIds
 from readinglist.services.entries import delete_entry, update_entry
 from readinglist.services.entry_metadata import edit_details
 
@@ -70,23 +69,18 @@ class EntryViewSet(
         ]
     )
     def list(self, request: Request) -> Response:
-        def entries() -> EntryQuerySet:
-            return self.filter_queryset(self.get_queryset())  # type: ignore[no-any-return]
-
-        text = self._filters().get("q", "").strip()
+        user = request_user(request)
+        query = self._query()
+        ordered = entry_order(user, query)
         # Page by id alone, then read the page: joining every match to its paper before the
         # ranking's sort cost more than the ranking itself.
-        if text:
-            narrowed = bool(set(self._filters()) - {"library", "q"})
-            matches = best_first(
-                entries, text, library_versions=self._library_versions(), narrowed=narrowed
-            )
-            ids = self.paginate_queryset(matches) or []
+        if isinstance(ordered, PagedIds):
+            ids = self.paginate_queryset(ordered) or []
         else:
             # The cursor needs `added_at`, the first column of the list's order.
-            page = self.paginate_queryset(entries().values("id", "added_at")) or []
+            page = self.paginate_queryset(ordered.values("id", "added_at")) or []
             ids = [row["id"] for row in page]
-        return self.get_paginated_response(entry_listing(ids, user_id=request_user(request).pk))
+        return self.get_paginated_response(entry_listing(ids, user_id=user.pk))
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         entry = self.get_object()
@@ -101,47 +95,16 @@ class EntryViewSet(
         # Ranked search results have no time order for a cursor to follow.
         if not hasattr(self, "_paginator"):
             query = self.request.query_params.get("q", "").strip()
-            searching = self.action == "list" and bool(query)
+            searching = self.action == "list" and bool(query)  # `EntryQuery.ranked`
             self._paginator = RankedPagination() if searching else NewestFirstPagination()
         return self._paginator
 
-    def filter_queryset(self, queryset: Any) -> Any:
-        """The entries the filters other than `q` keep (`list` then searches them)."""
-        if self.action != "list":
-            return queryset
-        filters = self._filters()
-        if "library" in filters:
-            queryset = queryset.in_libraries(builtins.list(self._library_versions()))
-        if "tag" in filters:
-            queryset = queryset.tagged(filters["tag"])
-        if "status" in filters:
-            queryset = queryset.with_status(request_user(self.request), filters["status"])
-        if "list" in filters:
-            queryset = queryset.in_reading_list(filters["list"])
-        if "added_after" in filters:
-            queryset = queryset.filter(added_at__gte=filters["added_after"])
-        if "added_before" in filters:
-            queryset = queryset.filter(added_at__lt=filters["added_before"])
-        return queryset
-
-    def _filters(self) -> dict[str, Any]:
-        if not hasattr(self, "_validated_filters"):
+    def _query(self) -> EntryQuery:
+        if not hasattr(self, "_entry_query"):
             serializer = EntryFilterSerializer(data=self.request.query_params)
             serializer.is_valid(raise_exception=True)
-            self._validated_filters: dict[str, Any] = serializer.validated_data
-        return self._validated_filters
-
-    def _library_versions(self) -> dict[int, int]:
-        """The libraries searched, by id, with their versions: the one asked for (404 unless
-        visible), else all the user can see."""
-        if not hasattr(self, "_versions"):
-            if "library" in self._filters():
-                library = visible_library(self.request, self._filters()["library"])
-                self._versions = {library.pk: library.version}
-            else:
-                visible = Library.objects.visible_to(request_user(self.request))
-                self._versions = dict(visible.order_by("pk").values_list("pk", "version"))
-        return self._versions
+            self._entry_query = EntryQuery.from_filters(serializer.validated_data)
+        return self._entry_query
 
     @extend_schema(request=SaveSerializer, responses={200: EntrySerializer, 201: EntrySerializer})
     @idempotent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -12,11 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from readinglist.entry_query import EntryQuery, Sort, entry_order
 from readinglist.entry_rows import attach_entry_details
 from readinglist.models import Entry, Library, ReadingList, ReadingState, Tag
 from readinglist.pagination import CountWhenFullPaginator
-from readinglist.search import search_entries
-from readinglist.search_pages import MatchedIds, PagedIds, best_first
+from readinglist.search_pages import PagedIds
 from readinglist.services.accounts import personal_library
 from readinglist.services.bulk import BulkAction, apply_bulk
 from readinglist.services.entries import save_paper
@@ -33,15 +34,11 @@ from readinglist.web.common import (
 )
 
 PAGE_SIZE = 50
-SORTS = {
-    "added": ("-added_at", "-id"),
-    "oldest": ("added_at", "id"),
-    "title": ("title", "id"),
-    "year": ("-published", "-added_at", "-id"),
-}
 
 
 class FilterForm(forms.Form):
+    """The web's spelling of an `EntryQuery` (the API's is `EntryFilterSerializer`)."""
+
     library = id_field(required=False)
     q = forms.CharField(required=False, max_length=200, label="Search")
     tag = forms.CharField(required=False, max_length=100)
@@ -49,16 +46,7 @@ class FilterForm(forms.Form):
         required=False, choices=[("", "Any status"), *ReadingState.Status.choices]
     )
     list = id_field(required=False)
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("", "Best"),
-            ("added", "Newest"),
-            ("oldest", "Oldest"),
-            ("title", "Title"),
-            ("year", "Year"),
-        ],
-    )
+    sort = forms.ChoiceField(required=False, choices=Sort.choices)
 
 
 class BulkForm(forms.Form):
@@ -99,38 +87,18 @@ def library_page(request: HttpRequest) -> HttpResponse:
         library = visible_library(request, wanted["library"])  # 404 for someone else's
     library = library or next(lib for lib in libraries if lib.kind == Library.Kind.PERSONAL)
 
-    entries = (
-        Entry.objects.in_library(library.pk)
-        .select_related("paper", "added_by")
-        .without_search_vectors()
-    )
-    if wanted["tag"]:
-        entries = entries.tagged(wanted["tag"])
-    if wanted["status"]:
-        entries = entries.with_status(user, wanted["status"])
-    if wanted["list"]:
-        entries = entries.in_reading_list(wanted["list"])
-    query = wanted["q"].strip()
-    matches: PagedIds | None = None
-    if query and not wanted["sort"]:  # best first: the API's search, cache included
-        narrowed = bool(wanted["tag"] or wanted["status"] or wanted["list"])
-        versions = {library.pk: library.version}
-        matches = best_first(lambda: entries, query, library_versions=versions, narrowed=narrowed)
-    elif query:
-        found_by_text = search_entries(entries, query, library_ids=[library.pk])
-        matches = MatchedIds(found_by_text.order_by(*SORTS[wanted["sort"]]))
-    else:
-        entries = entries.order_by(*SORTS[wanted["sort"] or "added"])
-
+    query = replace(EntryQuery.from_filters(wanted), library=library.pk)
+    ordered = entry_order(user, query, versions={library.pk: library.version})
     page: Page[Any]
-    if matches is not None:
+    if isinstance(ordered, PagedIds):
         # Rank and page by id (counting in the same statement), then read the page's rows.
-        page = CountWhenFullPaginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CountWhenFullPaginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
         ids = list(page.object_list)
         page_rows = Entry.objects.filter(pk__in=ids).select_related("paper", "added_by")
         found = {entry.pk: entry for entry in page_rows.without_search_vectors()}
         rows = [found[entry_id] for entry_id in ids if entry_id in found]
     else:
+        entries = ordered.select_related("paper", "added_by")
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
     attach_entry_details(rows, user_id=user.pk)
