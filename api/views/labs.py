@@ -39,18 +39,16 @@ from api.serializers.labs import (
 from readinglist.access import lab_for, require_lab_role
 from readinglist.models import (
     Activity,
-    Entry,
     Invitation,
     Lab,
     Library,
     Membership,
     ReadingList,
-    ReadingListItem,
-    ReadingState,
     User,
 )
 from readinglist.roles import Role
 from readinglist.services import labs as lab_services
+from readinglist.who_read import who_read
 
 WHO_READ_MAX_ENTRIES = 200
 
@@ -216,55 +214,25 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         lab = self.get_object()
         filters = WhoReadFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        library = lab.library
-        list_id = filters.validated_data.get("list")
-        if list_id is not None:
-            reading_list = object_or_404(ReadingList.objects.filter(library=library), list_id)
-            entries = [
-                item.entry
-                for item in ReadingListItem.objects.filter(reading_list=reading_list)
-                .select_related("entry")
-                .order_by("position", "id")[:WHO_READ_MAX_ENTRIES]
-            ]
-        else:
-            entries = list(
-                Entry.objects.filter(library=library)
-                .select_related("paper")
-                .order_by("-added_at", "-id")[:WHO_READ_MAX_ENTRIES]
-            )
-        members = list(
-            Membership.objects.filter(lab=lab).select_related("user").order_by("joined_at", "id")
+        table = who_read(
+            lab, limit=WHO_READ_MAX_ENTRIES, reading_list_id=filters.validated_data.get("list")
         )
-        member_ids = [m.user_id for m in members]
-        states = ReadingState.objects.filter(
-            entry__in=[e.pk for e in entries], user_id__in=member_ids
-        ).values_list("entry_id", "user_id", "status", "rating")
-        cells: dict[int, dict[str, Any]] = {e.pk: {} for e in entries}
-        for entry_id, user_id, state, rating in states:
-            cells[entry_id][str(user_id)] = {"status": state, "rating": rating}
-        rows = []
-        for entry in entries:
-            row = cells[entry.pk]
-            read_by = [int(u) for u, c in row.items() if c["status"] == "read"]
-            rated = [(c["rating"], int(u)) for u, c in row.items() if c["rating"]]
-            rows.append(
-                {
-                    "entry": entry.pk,
-                    "title": entry.title,
-                    "states": row,
-                    "read_count": len(read_by),
-                    "nobody_read": not read_by,
-                    "top_rated_by": max(rated)[1] if rated else None,
-                }
-            )
-        return Response(
+        rows = [
             {
-                "members": [
-                    {"id": m.user_id, "name": m.user.name, "role": m.role} for m in members
-                ],
-                "entries": rows,
+                "entry": row.entry.pk,
+                "title": row.entry.title,
+                "states": {
+                    str(user_id): {"status": state.status, "rating": state.rating}
+                    for user_id, state in row.states.items()
+                },
+                "read_count": len(row.read_by),
+                "nobody_read": not row.read_by,
+                "top_rated_by": row.top_rated_by,
             }
-        )
+            for row in table.rows
+        ]
+        members = [{"id": m.user_id, "name": m.user.name, "role": m.role} for m in table.members]
+        return Response({"members": members, "entries": rows})
 
 
 class MemberViewSet(viewsets.GenericViewSet[Membership]):

@@ -23,12 +23,10 @@ from django.utils import timezone
 from readinglist.access import lab_for
 from readinglist.models import (
     Activity,
-    Entry,
     Invitation,
     JournalClubSession,
     Lab,
     Membership,
-    ReadingState,
     User,
 )
 from readinglist.roles import Role
@@ -48,6 +46,7 @@ from readinglist.web.common import (
     login_required,
     page_action,
 )
+from readinglist.who_read import lab_members, who_read
 
 ACTIVITY_ROWS = 30
 WHO_READ_ENTRIES = 20
@@ -146,46 +145,13 @@ class MemberRow:
     manageable: bool
 
 
-@dataclass(frozen=True)
-class WhoReadRow:
-    entry: Entry
-    statuses: list[str]  # one per member column, "" when they have no state
-
-
-def _who_read(lab: Lab, members: list[Membership]) -> list[WhoReadRow]:
-    """The newest lab entries someone in the lab has a reading state for: two queries."""
-    member_ids = [m.user_id for m in members]
-    library_id = lab.library.pk
-    entry_ids = (
-        ReadingState.objects.filter(library_id=library_id, user_id__in=member_ids)
-        .values("entry_id")
-        .distinct()
-    )
-    entries = list(
-        Entry.objects.filter(library_id=library_id, pk__in=entry_ids)
-        .select_related("paper")
-        .order_by("-added_at", "-id")[:WHO_READ_ENTRIES]
-    )
-    status: dict[tuple[int, int], str] = {}
-    for entry_id, user_id, value in ReadingState.objects.filter(
-        entry_id__in=[e.pk for e in entries], user_id__in=member_ids
-    ).values_list("entry_id", "user_id", "status"):
-        status[(entry_id, user_id)] = value
-    return [
-        WhoReadRow(entry=entry, statuses=[status.get((entry.pk, uid), "") for uid in member_ids])
-        for entry in entries
-    ]
-
-
 @login_required
 def lab_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     lab = member_lab(request, pk)
     mine = my_role(lab)
     library = lab.library
-    members = list(
-        Membership.objects.filter(lab=lab).select_related("user").order_by("joined_at", "id")
-    )
+    members = lab_members(lab)
     member_rows = [
         MemberRow(
             membership=m,
@@ -248,7 +214,9 @@ def lab_page(request: HttpRequest, pk: int) -> HttpResponse:
             },
             "activity": activity,
             "who_read_members": [m.user for m in members],
-            "who_read": _who_read(lab, members),
+            "who_read": who_read(
+                lab, limit=WHO_READ_ENTRIES, started_only=True, members=members
+            ).rows,
             "upcoming": upcoming,
             "past": past,
             "feeds": feeds,
