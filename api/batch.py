@@ -1,17 +1,15 @@
 """POST /api/v1/libraries/{id}/batch: up to 100 operations as one write.
 
-The library is locked and its version bumped once, before any operation runs; each operation
-then runs in its own savepoint, so one failure rolls back only itself. Results come back per
-operation: created, updated, unchanged, or failed with an HTTP-like code and reason.
+This parses each operation and answers each outcome; `readinglist.services.batch` applies
+them. Results come back per operation: created, updated, unchanged, or failed with an
+HTTP-like code and reason, the one the API answers the same refusal with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -19,38 +17,22 @@ from rest_framework.request import Request
 from api.exceptions import ErrorAnswer, error_answer
 from api.serializers.core import EntryUpdateSerializer, SaveSerializer
 from readinglist.metadata import PageMetadata
-from readinglist.models import (
-    Entry,
-    Highlight,
-    Library,
-    Note,
-    ReadingList,
-    Tag,
-    Tombstone,
-    User,
-)
-from readinglist.services.annotations import (
-    create_note,
-    delete_highlight,
-    delete_note,
-    update_note,
-)
-from readinglist.services.entries import (
-    delete_entry,
-    save_paper,
-    update_entry,
-)
-from readinglist.services.lists import delete_list
-from readinglist.services.tags import delete_tag
-from readinglist.services.versioning import (
-    StaleObject,
-    begin_library_write,
-    give_back_version,
-    one_version_per_write,
+from readinglist.models import Library, User
+from readinglist.services.batch import (
+    DELETABLE,
+    Applied,
+    CreateNote,
+    Delete,
+    Operation,
+    Refused,
+    SavePaper,
+    UpdateEntry,
+    UpdateNote,
+    apply_batch,
 )
 
 MAX_OPERATIONS = 100
-DELETABLE = ("entry", "note", "highlight", "tag", "list")
+STATE_FIELDS = ("status", "priority", "rating", "private_note")
 
 
 class OperationSerializer(serializers.Serializer[dict[str, Any]]):
@@ -67,43 +49,49 @@ class BatchSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
-class OperationFailed(Exception):
-    def __init__(self, code: int, message: Any, current: Any = None) -> None:
-        super().__init__(str(message))
-        self.code, self.message, self.current = code, message, current
+class Unparsable(Exception):
+    """An operation this adapter could not read: answered 400 with `detail`."""
 
-
-@dataclass
-class BatchResult:
-    version: int
-    results: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, detail: Any) -> None:
+        super().__init__(str(detail))
+        self.detail = detail
 
 
 def run_batch(
     *, user: User, library: Library, operations: list[dict[str, Any]], request: Request
-) -> BatchResult:
-    """Apply `operations` in order; a refused operation is answered as the API answers a
-    refused request (`error_answer`), its status as the operation's `code`."""
-    changed = False
-    with transaction.atomic(), one_version_per_write():
-        locked = begin_library_write(library_id=library.pk)
-        results = []
-        for index, raw in enumerate(operations):
-            try:
-                with transaction.atomic():
-                    outcome = _apply(user=user, library=locked, raw=raw)
-            except OperationFailed as failure:
-                outcome = {"status": "failed", "code": failure.code, "message": failure.message}
-            except Exception as error:
-                answer = error_answer(error, request)
-                if answer is None:
-                    raise
-                outcome = _failed(answer)
-            changed = changed or outcome["status"] in ("created", "updated")
-            results.append({"index": index, **outcome})
-        if not changed:
-            give_back_version(locked)
-    return BatchResult(version=locked.version, results=results)
+) -> tuple[int, list[dict[str, Any]]]:
+    """The library's version after `operations`, and one result per operation."""
+    parsed: list[Operation | Exception] = []
+    for raw in operations:
+        try:
+            parsed.append(_parse(raw))
+        except Unparsable as error:
+            parsed.append(error)
+    result = apply_batch(user=user, library=library, operations=parsed)
+    return result.version, [
+        {"index": index, **_answer(outcome, request)}
+        for index, outcome in enumerate(result.outcomes)
+    ]
+
+
+def _answer(outcome: Applied | Refused, request: Request) -> dict[str, Any]:
+    if isinstance(outcome, Applied):
+        body: dict[str, Any] = {
+            "status": outcome.status,
+            "type": outcome.kind,
+            "key": str(outcome.key),
+        }
+        if outcome.id is not None:
+            body["id"] = outcome.id
+        if outcome.deleted:
+            body["deleted"] = True
+        return body
+    if isinstance(outcome.error, Unparsable):
+        return {"status": "failed", "code": 400, "message": outcome.error.detail}
+    answer = error_answer(outcome.error, request)
+    if answer is None:  # `apply_batch` hands back refusals only
+        raise outcome.error
+    return _failed(answer)
 
 
 def _failed(answer: ErrorAnswer) -> dict[str, Any]:
@@ -117,23 +105,51 @@ def _failed(answer: ErrorAnswer) -> dict[str, Any]:
     return outcome
 
 
-def _apply(*, user: User, library: Library, raw: dict[str, Any]) -> dict[str, Any]:
+def _parse(raw: dict[str, Any]) -> Operation:
     operation = _valid(OperationSerializer, raw)
     if operation["op"] == "save":
-        return _save(user=user, library=library, data=raw)
+        body = _valid(SaveSerializer, {k: v for k, v in raw.items() if k != "op"})
+        return SavePaper(
+            url=body["url"],
+            metadata=PageMetadata.from_dict(body["metadata"]) if "metadata" in body else None,
+            tags=body.get("tags", ()),
+            note=body.get("note", ""),
+            status=body.get("status"),
+        )
     kind = operation.get("type")
     key = operation.get("key")
     if kind is None or key is None:
-        raise OperationFailed(400, {"type": ["Required."], "key": ["Required."]})
-    if operation["op"] == "delete":
-        return _delete(user, library, kind, key, operation.get("version"))
-    if operation["op"] == "create" and kind == "note":
-        return _create_note(user, library, key, operation.get("data") or {})
-    if operation["op"] == "update" and kind == "entry":
-        return _update_entry(user, library, key, operation)
-    if operation["op"] == "update" and kind == "note":
-        return _update_note(user, library, key, operation)
-    raise OperationFailed(400, f"{operation['op']} of {kind} is not supported in a batch")
+        raise Unparsable({"type": ["Required."], "key": ["Required."]})
+    version = operation.get("version")
+    data = operation.get("data") or {}
+    match operation["op"], kind:
+        case "delete", _:
+            return Delete(kind=kind, key=key, version=version)
+        case "create", "note":
+            try:
+                entry_key = UUID(str(data.get("entry")))
+            except ValueError:
+                raise Unparsable({"entry": ["Give the entry's key."]}) from None
+            return CreateNote(key=key, entry_key=entry_key, body=_note_body(data))
+        case "update", "entry":
+            change = _valid(EntryUpdateSerializer, data)
+            return UpdateEntry(
+                key=key,
+                version=version,
+                state={k: change[k] for k in STATE_FIELDS if k in change},
+                add_tags=change.get("add_tags", ()),
+                remove_tags=change.get("remove_tags", ()),
+            )
+        case "update", "note":
+            return UpdateNote(key=key, version=version, body=_note_body(data))
+    raise Unparsable(f"{operation['op']} of {kind} is not supported in a batch")
+
+
+def _note_body(data: dict[str, Any]) -> str:
+    body = data.get("body")
+    if not isinstance(body, str):
+        raise Unparsable({"body": ["A string is required."]})
+    return body
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> dict[str, Any]:
@@ -141,115 +157,5 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], data: Any) -> di
     try:
         serializer.is_valid(raise_exception=True)
     except ValidationError as error:
-        raise OperationFailed(400, error.detail) from None
+        raise Unparsable(error.detail) from None
     return dict(serializer.validated_data)
-
-
-def _save(*, user: User, library: Library, data: dict[str, Any]) -> dict[str, Any]:
-    body = _valid(SaveSerializer, {k: v for k, v in data.items() if k != "op"})
-    result = save_paper(
-        user=user,
-        url=body["url"],
-        metadata=PageMetadata.from_dict(body["metadata"]) if "metadata" in body else None,
-        library=library,
-        tags=body.get("tags", ()),
-        note=body.get("note", ""),
-        status=body.get("status"),
-    )
-    return {
-        "status": "created" if result.created else "updated",
-        "type": "entry",
-        "key": str(result.entry.key),
-        "id": result.entry.pk,
-    }
-
-
-_MODELS: dict[str, Any] = {
-    "entry": Entry,
-    "note": Note,
-    "highlight": Highlight,
-    "tag": Tag,
-    "list": ReadingList,
-}
-
-
-def _find(library: Library, kind: str, key: UUID) -> Any:
-    obj = _MODELS[kind].objects.filter(library=library, key=key).first()
-    if obj is None:
-        raise OperationFailed(404, f"No {kind} with this key.")
-    return obj
-
-
-def _delete(
-    user: User, library: Library, kind: str, key: UUID, version: int | None
-) -> dict[str, Any]:
-    obj = _MODELS[kind].objects.filter(library=library, key=key).first()
-    if obj is None:
-        if Tombstone.objects.filter(library=library, object_type=kind, key=key).exists():
-            return {"status": "unchanged", "type": kind, "key": str(key)}
-        raise OperationFailed(404, f"No {kind} with this key.")
-    if kind == "entry":
-        delete_entry(user=user, entry=obj, base_version=version)
-    elif kind == "note":
-        delete_note(user=user, note=obj, base_version=version)
-    elif kind == "highlight":
-        delete_highlight(user=user, highlight=obj, base_version=version)
-    else:
-        if version is not None and obj.version > version:
-            raise StaleObject(obj)
-        if kind == "tag":
-            delete_tag(user=user, tag=obj)
-        else:
-            delete_list(user=user, reading_list=obj)
-    return {"status": "updated", "type": kind, "key": str(key), "deleted": True}
-
-
-def _create_note(user: User, library: Library, key: UUID, data: dict[str, Any]) -> dict[str, Any]:
-    existing = Note.objects.filter(library=library, key=key).first()
-    if existing is not None:
-        # The client retried a creation the server already has: nothing to do.
-        return {"status": "unchanged", "type": "note", "key": str(key), "id": existing.pk}
-    if Tombstone.objects.filter(library=library, object_type="note", key=key).exists():
-        raise OperationFailed(410, "This note was deleted.")
-    entry_key = data.get("entry")
-    try:
-        entry = _find(library, "entry", UUID(str(entry_key)))
-    except ValueError:
-        raise OperationFailed(400, {"entry": ["Give the entry's key."]}) from None
-    body = data.get("body")
-    if not isinstance(body, str):
-        raise OperationFailed(400, {"body": ["A string is required."]})
-    note = create_note(user=user, entry=entry, body=body, key=key)
-    return {"status": "created", "type": "note", "key": str(key), "id": note.pk}
-
-
-def _update_entry(
-    user: User, library: Library, key: UUID, operation: dict[str, Any]
-) -> dict[str, Any]:
-    entry = _find(library, "entry", key)
-    data = _valid(EntryUpdateSerializer, operation.get("data") or {})
-    state: dict[str, object] = {
-        k: data[k] for k in ("status", "priority", "rating", "private_note") if k in data
-    }
-    update_entry(
-        user=user,
-        entry=entry,
-        state=state,
-        add=data.get("add_tags", ()),
-        remove=data.get("remove_tags", ()),
-        base_version=operation.get("version"),
-    )
-    return {"status": "updated", "type": "entry", "key": str(key), "id": entry.pk}
-
-
-def _update_note(
-    user: User, library: Library, key: UUID, operation: dict[str, Any]
-) -> dict[str, Any]:
-    note = _find(library, "note", key)
-    body = (operation.get("data") or {}).get("body")
-    if not isinstance(body, str):
-        raise OperationFailed(400, {"body": ["A string is required."]})
-    if body == note.body:
-        return {"status": "unchanged", "type": "note", "key": str(key), "id": note.pk}
-    update_note(user=user, note=note, body=body, base_version=operation.get("version"))
-    return {"status": "updated", "type": "note", "key": str(key), "id": note.pk}

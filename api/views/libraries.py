@@ -120,14 +120,14 @@ class LibraryViewSet(
         library = self.get_object()
         body = BatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = run_batch(
+        version, results = run_batch(
             user=request_user(request),
             library=library,
             operations=body.validated_data["operations"],
             request=request,
         )
-        response = Response({"version": result.version, "results": result.results})
-        response["Last-Modified-Version"] = str(result.version)
+        response = Response({"version": version, "results": results})
+        response["Last-Modified-Version"] = str(version)
         return response
 
     @idempotent
