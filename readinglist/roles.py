@@ -43,5 +43,7 @@ class Role(models.TextChoices):
 
 
 _RANKS = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+# Nobody joins as owner: ownership is transferred.
+INVITABLE_ROLES = (Role.MEMBER, Role.VIEWER, Role.ADMIN)
 EDITOR_ROLES = tuple(role.value for role in Role if role.can_edit)
 MODERATOR_ROLES = tuple(role.value for role in Role if role.can_moderate)

@@ -17,6 +17,7 @@ from readinglist.models import (
     Membership,
     User,
 )
+from readinglist.roles import INVITABLE_ROLES
 from readinglist.services.discussion import MAX_COMMENT_BODY
 from readinglist.services.journal_club import MAX_LOCATION_LENGTH
 from readinglist.services.labs import (
@@ -25,8 +26,6 @@ from readinglist.services.labs import (
     MAX_INVITATION_USES,
     MAX_LAB_NAME_LENGTH,
 )
-
-ASSIGNABLE_ROLES = [Membership.Role.ADMIN, Membership.Role.MEMBER, Membership.Role.VIEWER]
 
 
 class PersonSerializer(serializers.ModelSerializer[User]):
@@ -111,7 +110,7 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
 
 class InvitationCreateSerializer(serializers.Serializer[dict[str, Any]]):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    role = serializers.ChoiceField(choices=ASSIGNABLE_ROLES, default=Membership.Role.MEMBER)
+    role = serializers.ChoiceField(choices=INVITABLE_ROLES, default=Membership.Role.MEMBER)
     max_uses = serializers.IntegerField(min_value=1, max_value=MAX_INVITATION_USES, default=1)
     expires_in_days = serializers.IntegerField(
         min_value=1, max_value=MAX_INVITATION_DAYS, default=DEFAULT_INVITATION_DAYS

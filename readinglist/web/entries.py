@@ -266,7 +266,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
             key=lambda reading_list: reading_list.name.casefold(),
         ),
         # Which forms to show; the services decide again what is allowed.
-        "can_discuss": my_role is not None and my_role != Membership.Role.VIEWER,
+        "can_discuss": my_role is not None and Membership.Role(my_role).can_edit,
         "can_moderate": my_role is not None and Membership.Role(my_role).can_moderate,
         "all_lists": ReadingList.objects.filter(library_id=entry.library_id).order_by("name"),
         "default_session_time": (timezone.localtime() + timedelta(days=7))

@@ -29,7 +29,7 @@ from readinglist.models import (
     Membership,
     User,
 )
-from readinglist.roles import Role
+from readinglist.roles import INVITABLE_ROLES, Role
 from readinglist.services import labs as lab_services
 from readinglist.services.labs import (
     DEFAULT_INVITATION_DAYS,
@@ -54,7 +54,7 @@ SESSION_ROWS = 20
 INVITATION_ROWS = 100
 
 # Roles a form may offer when inviting: nobody joins as owner (ownership is transferred).
-INVITE_ROLES = [(r.value, r.label) for r in (Role.MEMBER, Role.VIEWER, Role.ADMIN)]
+INVITE_ROLES = [(r.value, r.label) for r in INVITABLE_ROLES]
 
 
 # Reads
