@@ -28,14 +28,13 @@ from api.serializers.io import (
 from readinglist.access import list_for, parse_id
 from readinglist.io.backup import dump_library, restore_library
 from readinglist.io.export import library_records, list_records, render
-from readinglist.io.formats import CONTENT_TYPES, MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
-from readinglist.io.records import ImportFileError, Record
+from readinglist.io.formats import CONTENT_TYPES, MAX_UPLOAD_BYTES, Format
+from readinglist.io.records import ImportFileError
 from readinglist.models import ImportJob, ListFeedToken, ReadingList
 from readinglist.services.imports import (
-    BACKGROUND_THRESHOLD,
     file_errors,
-    import_records,
-    start_import,
+    import_file,
+    upload_text,
 )
 from readinglist.services.lists import revoke_feed_link, rotate_feed_link
 
@@ -54,35 +53,22 @@ class FileFormatView(APIView):
     content_negotiation_class = IgnoreFormatParameter
 
 
-def _read_upload(request: Request) -> tuple[Format, str]:
+def _read_upload(request: Request) -> tuple[str, str, Format | None]:
+    """The upload's text, file name and the format asked for (None: tell from the file)."""
     body = ImportBodySerializer(data=request.data)
     body.is_valid(raise_exception=True)
     data = body.validated_data
-    name = ""
     if "file" in data:
         name = data["file"].name or ""
-        raw = data["file"].read(MAX_UPLOAD_BYTES + 1)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError({"file": ["The file must be UTF-8 text."]}) from None
+        text = upload_text(data["file"].read(MAX_UPLOAD_BYTES + 1))
     else:
-        text = data["content"]
-    if len(text.encode()) > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": ["At most 20 MB."]})
+        name, text = "", data["content"]
     chosen = data.get("format") or request.query_params.get("format")
     if chosen is not None and chosen not in Format:
         raise ValidationError(
             {"format": [f"Unknown format; use one of {[f.value for f in Format]}."]}
         )
-    found = Format(chosen) if chosen else guess_format(name, text)
-    if found is None:
-        raise ValidationError({"format": ["Cannot tell the file's format; send `format`."]})
-    return found, text
-
-
-def _parse(format: Format, text: str) -> list[Record]:
-    return PARSERS[format](text)
+    return text, name, Format(chosen) if chosen else None
 
 
 class ImportView(FileFormatView):
@@ -94,25 +80,27 @@ class ImportView(FileFormatView):
     @idempotent
     def post(self, request: Request, library_id: str) -> Response:
         library = writable_library(request, library_id)
-        format, text = _read_upload(request)
+        text, name, format = _read_upload(request)
+        dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
         try:
-            records = _parse(format, text)
+            outcome = import_file(
+                user=request_user(request),
+                library=library,
+                text=text,
+                format=format,
+                filename=name,
+                dry_run=dry_run,
+            )
         except ImportFileError as error:
             return Response(file_errors(error), status=status.HTTP_400_BAD_REQUEST)
-        dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
-        user = request_user(request)
-        if len(records) > BACKGROUND_THRESHOLD and not dry_run:
-            job = start_import(
-                user=user, library=library, format=format, text=text, total=len(records)
-            )
-            body = ImportJobSerializer(job).data
+        if isinstance(outcome, ImportJob):
+            body = ImportJobSerializer(outcome).data
             return Response(
-                body, status=status.HTTP_202_ACCEPTED, headers={"Location": _job_url(job)}
+                body, status=status.HTTP_202_ACCEPTED, headers={"Location": _job_url(outcome)}
             )
-        report = import_records(user=user, library=library, records=records, dry_run=dry_run)
         code = status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED
         library.refresh_from_db(fields=["version"])
-        return with_version(Response(report.as_dict(), status=code), library)
+        return with_version(Response(outcome.as_dict(), status=code), library)
 
 
 def _job_url(job: ImportJob) -> str:

@@ -6,7 +6,8 @@ fingerprint. So the same file imported twice adds nothing (its records come back
 "unchanged"), and no work is skipped for lack of an identifier. What a record says about
 the work is the library's contribution, never the global paper's.
 
-Large files run as an `ImportJob` on the worker (`start_import`, `run_import_job`).
+Large files run as an `ImportJob` on the worker (`start_import`, `run_import_job`). Both
+front doors hand an uploaded file to `import_file`, which decides which way it goes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from readinglist.access import require_writable
-from readinglist.io.formats import PARSERS, Format
+from readinglist.errors import DomainError
+from readinglist.io.formats import MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import KIND_ITEM_TYPES, ImportFileError, Record
 from readinglist.metadata import (
     MAX_AUTHOR_LENGTH,
@@ -51,6 +53,21 @@ MAX_IMPORT_ATTEMPTS = 3
 IMPORT_SOURCE = Source.CITATION
 
 
+class UnreadableUpload(DomainError):
+    field = "file"
+    default_message = "The file must be UTF-8 text."
+
+
+class UploadTooLarge(DomainError):
+    field = "file"
+    default_message = "At most 20 MB."
+
+
+class UnknownFormat(DomainError):
+    field = "format"
+    default_message = "Cannot tell the file's format; say which it is."
+
+
 @dataclass(frozen=True)
 class ImportItem:
     line: int
@@ -66,6 +83,7 @@ class ImportReport:
     items: list[ImportItem] = field(default_factory=list)
     dry_run: bool = False
     version: int | None = None
+    format: Format | None = None  # where known: the file's, as read
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for item in self.items if item.outcome == outcome)
@@ -172,6 +190,45 @@ def _adds_metadata(entry: Entry, metadata: PageMetadata) -> bool:
         metadata.value_of(name) and not getattr(entry, name)
         for name in ("title", "authors", "abstract", "published", "venue")
     )
+
+
+def upload_text(raw: bytes) -> str:
+    """An uploaded file's text (a byte-order mark dropped), refused unless UTF-8 and at
+    most `MAX_UPLOAD_BYTES`."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableUpload() from None
+
+
+def import_file(
+    *,
+    user: User,
+    library: Library,
+    text: str,
+    format: Format | None = None,
+    filename: str = "",
+    dry_run: bool = False,
+) -> ImportReport | ImportJob:
+    """Import a whole file: in this request (a report) unless it has more than
+    `BACKGROUND_THRESHOLD` records, then as a job on the worker. Its format is `format`, else
+    told by its name and content (`UnknownFormat` if neither tells); a file that does not
+    parse raises `ImportFileError` with every problem's line, and nothing is imported."""
+    if len(text.encode()) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge()
+    chosen = format or guess_format(filename, text)
+    if chosen is None:
+        raise UnknownFormat()
+    records = PARSERS[chosen](text)
+    if len(records) > BACKGROUND_THRESHOLD and not dry_run:
+        return start_import(
+            user=user, library=library, format=chosen, text=text, total=len(records)
+        )
+    report = import_records(user=user, library=library, records=records, dry_run=dry_run)
+    report.format = chosen
+    return report
 
 
 # --- jobs on the worker ---------------------------------------------------------------------

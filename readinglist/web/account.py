@@ -7,20 +7,16 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from readinglist.io.formats import MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
-from readinglist.io.records import ImportFileError, Record
+from readinglist.io.formats import MAX_UPLOAD_BYTES, Format
+from readinglist.io.records import ImportFileError
 from readinglist.models import ApiToken, ImportJob, Library
+from readinglist.services import imports
 from readinglist.services.accounts import MAX_NAME_LENGTH, personal_library, update_profile
-from readinglist.services.imports import (
-    BACKGROUND_THRESHOLD,
-    ImportReport,
-    import_records,
-    start_import,
-)
+from readinglist.services.imports import ImportReport
 from readinglist.services.tokens import TokenLimitReached, create_api_token, revoke_api_token
 from readinglist.web.common import (
     back,
@@ -29,12 +25,20 @@ from readinglist.web.common import (
     id_field,
     login_required,
     page_action,
+    visible_library,
 )
 
 TOKEN_NAME_LENGTH = ApiToken._meta.get_field("name").max_length or 100
 # How many of a bad file's errors, or of an import's skipped records, a message lists.
 SHOWN_PROBLEMS = 5
 RECENT_IMPORTS = 5
+# What the import form says where the file itself is refused (the form names the format).
+UPLOAD_REFUSALS = {
+    imports.UnreadableUpload: "The file must be UTF-8 text; nothing was imported.",
+    imports.UnknownFormat: (
+        "Cannot tell the file's format, so nothing was imported; choose it in the form."
+    ),
+}
 FORMAT_LABELS = {
     Format.BIBTEX: "BibTeX (.bib)",
     Format.RIS: "RIS (.ris)",
@@ -176,41 +180,13 @@ def data_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _read(request: HttpRequest, form: ImportForm) -> tuple[Format, str, list[Record]] | None:
-    """The upload's format, text and records, or None after saying (as a message) what is wrong."""
-    upload = form.cleaned_data["file"]
-    try:
-        text = upload.read(MAX_UPLOAD_BYTES + 1).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        messages.error(request, "The file must be UTF-8 text; nothing was imported.")
-        return None
-    chosen = form.cleaned_data["format"]
-    format = Format(chosen) if chosen else guess_format(upload.name or "", text)
-    if format is None:
-        messages.error(
-            request,
-            "Cannot tell the file's format, so nothing was imported; choose it in the form.",
-        )
-        return None
-    try:
-        records = PARSERS[format](text)
-    except ImportFileError as error:
-        problems = "; ".join(
-            f"line {line}: {message}" for line, message in error.errors[:SHOWN_PROBLEMS]
-        )
-        more = len(error.errors) - SHOWN_PROBLEMS
-        suffix = f" (and {more} more)" if more > 0 else ""
-        messages.error(
-            request, f"The file could not be read; nothing was imported. {problems}{suffix}"
-        )
-        return None
-    if not records:
-        messages.error(
-            request,
-            f"No {FORMAT_LABELS[format]} records were found in the file; nothing was imported.",
-        )
-        return None
-    return format, text, records
+def _file_problems(error: ImportFileError) -> str:
+    problems = "; ".join(
+        f"line {line}: {message}" for line, message in error.errors[:SHOWN_PROBLEMS]
+    )
+    more = len(error.errors) - SHOWN_PROBLEMS
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return f"The file could not be read; nothing was imported. {problems}{suffix}"
 
 
 def _report(request: HttpRequest, library: Library, report: ImportReport) -> None:
@@ -239,21 +215,32 @@ def import_file(request: HttpRequest) -> HttpResponse:
         form_errors(request, form.errors)
         return back(request, fallback)
     user = current_user(request)
-    library = Library.objects.visible_to(user).filter(pk=form.cleaned_data["library"]).first()
-    if library is None:
-        raise Http404("No such library.")
-    read = _read(request, form)
-    if read is None:
+    library = visible_library(request, form.cleaned_data["library"])
+    upload = form.cleaned_data["file"]
+    chosen = form.cleaned_data["format"]
+    try:
+        outcome = imports.import_file(
+            user=user,
+            library=library,
+            text=imports.upload_text(upload.read(MAX_UPLOAD_BYTES + 1)),
+            format=Format(chosen) if chosen else None,
+            filename=upload.name or "",
+        )
+    except ImportFileError as error:
+        messages.error(request, _file_problems(error))
         return back(request, fallback)
-    format, text, records = read
-    if len(records) > BACKGROUND_THRESHOLD:
-        start_import(user=user, library=library, format=format, text=text, total=len(records))
+    except (imports.UnreadableUpload, imports.UnknownFormat) as error:
+        messages.error(request, UPLOAD_REFUSALS[type(error)])
+        return back(request, fallback)
+    if isinstance(outcome, ImportJob):
         messages.success(
             request,
-            f"Importing {len(records)} records into “{library.name}” in the background; "
+            f"Importing {outcome.total} records into “{library.name}” in the background; "
             "the result appears under “Recent imports” below.",
         )
-        return back(request, fallback)
-    report = import_records(user=user, library=library, records=records)
-    _report(request, library, report)
+    elif outcome.total == 0:
+        found = FORMAT_LABELS[outcome.format] if outcome.format else "importable"
+        messages.error(request, f"No {found} records were found in the file; nothing was imported.")
+    else:
+        _report(request, library, outcome)
     return back(request, fallback)

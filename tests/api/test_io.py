@@ -104,7 +104,7 @@ def test_large_import_runs_as_a_job_with_progress(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks,
 ) -> None:
-    monkeypatch.setattr("api.views.io.BACKGROUND_THRESHOLD", 2)
+    monkeypatch.setattr("readinglist.services.imports.BACKGROUND_THRESHOLD", 2)
     library = personal_library(alice)
     response = alice_client.post(_import_url(library), {"content": BIB}, format="json")
 

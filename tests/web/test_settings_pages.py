@@ -378,7 +378,7 @@ def test_import_without_a_file_is_refused(client: Client, alice: User) -> None:
 def test_large_import_is_queued_as_a_job(
     client: Client, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("readinglist.web.account.BACKGROUND_THRESHOLD", 1)
+    monkeypatch.setattr("readinglist.services.imports.BACKGROUND_THRESHOLD", 1)
     library = personal_library(alice)
     client.force_login(alice)
     response = client.post(
@@ -394,7 +394,7 @@ def test_large_import_is_queued_as_a_job(
 def test_large_import_job_runs_on_the_worker(
     client: Client, alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("readinglist.web.account.BACKGROUND_THRESHOLD", 1)
+    monkeypatch.setattr("readinglist.services.imports.BACKGROUND_THRESHOLD", 1)
     library = personal_library(alice)
     client.force_login(alice)
     client.post("/settings/data/import", {"file": bib(), "library": library.pk})
