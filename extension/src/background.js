@@ -94,7 +94,7 @@ function cleanMetadata(md) {
   if (out.abstract) out.abstract = out.abstract.slice(0, 20000);
   if (out.published) out.published = out.published.slice(0, 32);
   const ids = {};
-  for (const scheme of ["arxiv", "doi", "pmid", "pmcid", "openreview", "acl"]) {
+  for (const scheme of RL.SCHEMES) {
     if (md.identifiers && md.identifiers[scheme]) ids[scheme] = String(md.identifiers[scheme]);
   }
   out.identifiers = ids;

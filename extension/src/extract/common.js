@@ -131,6 +131,10 @@
     return /^(?:doi:\s*|info:doi\/|https?:\/\/(?:www\.|dx\.)?doi\.org\/)?10\.\d{4,9}\/\S+$/i.test(clean(value));
   }
 
+  // The identifier schemes the extension finds and sends; the server's list is
+  // readinglist/identifiers.py, which accepts these and more.
+  const SCHEMES = ["arxiv", "doi", "pmid", "pmcid", "openreview", "acl"];
+
   const ACL_ID = /^([A-Z]\d{2}-\d{4}|\d{4}\.[a-z\d]+-[a-z\d]+\.\d+)(?:v\d+)?$/;
 
   /** Identifiers that the URL itself proves (strongest source; works for PDF tabs). */
@@ -224,6 +228,7 @@
     identifiersFromUrl,
     normalizeDate,
     flipName,
+    SCHEMES,
     ACL_ID,
   });
 })(globalThis);

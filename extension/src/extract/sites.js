@@ -368,21 +368,40 @@
     return { kind: scholarly ? "paper" : md.title ? "page" : "none", ...result };
   }
 
-  const ADAPTERS = [
-    [/(^|\.)arxiv\.org$/, arxiv],
-    [/^(huggingface\.co|hf\.co)$/, huggingface],
-    [/^openreview\.net$/, openreview],
-    [/^aclanthology\.org$/, acl],
-    [/(^|\.)(biorxiv|medrxiv)\.org$/, biorxiv],
-    [/^semanticscholar\.org$/, semanticscholar],
+  // Every site with its own adapter, declared once: `hosts` picks the adapter for a URL;
+  // `contentScriptMatches` are the pages that get save buttons (scripts/build.mjs writes
+  // them into the manifest, and the static test checks the manifest against them); `extract`
+  // returns a result, or null to fall back to the page's generic metadata.
+  const SITES = [
+    { name: "arXiv", hosts: /(^|\.)arxiv\.org$/, contentScriptMatches: ["https://arxiv.org/*"], extract: arxiv },
+    {
+      name: "Hugging Face Papers",
+      hosts: /^(huggingface\.co|hf\.co)$/,
+      contentScriptMatches: ["https://huggingface.co/papers*"],
+      extract: huggingface,
+    },
+    { name: "OpenReview", hosts: /^openreview\.net$/, contentScriptMatches: ["https://openreview.net/*"], extract: openreview },
+    { name: "ACL Anthology", hosts: /^aclanthology\.org$/, contentScriptMatches: ["https://aclanthology.org/*"], extract: acl },
+    {
+      name: "bioRxiv and medRxiv",
+      hosts: /(^|\.)(biorxiv|medrxiv)\.org$/,
+      contentScriptMatches: ["https://www.biorxiv.org/*", "https://www.medrxiv.org/*"],
+      extract: biorxiv,
+    },
+    {
+      name: "Semantic Scholar",
+      hosts: /^semanticscholar\.org$/,
+      contentScriptMatches: ["https://www.semanticscholar.org/paper/*"],
+      extract: semanticscholar,
+    },
   ];
 
   /** The best metadata for the page at `url` (its Document `doc`). */
   function extract(doc, url) {
     const h = host(url);
-    for (const [re, adapter] of ADAPTERS) {
-      if (re.test(h)) {
-        const result = adapter(doc, url);
+    for (const site of SITES) {
+      if (site.hosts.test(h)) {
+        const result = site.extract(doc, url);
         if (result) return result;
       }
     }
@@ -398,5 +417,5 @@
     return { url, metadata: md };
   }
 
-  Object.assign(RL, { extract, fromUrl });
+  Object.assign(RL, { extract, fromUrl, SITES });
 })(globalThis);
