@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from readinglist import identifiers as ids
-from readinglist.enrichment.http import Fetch, FetchError, NotFound, fetch
+from readinglist.enrichment.http import Fetch, FetchError, fetch, known
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.io.bibtex import parse_bibtex
 from readinglist.io.records import ImportFileError
@@ -44,8 +44,5 @@ def parse_bib(body: bytes, acl_id: str) -> RegistryRecord:
 
 def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:
     """The Anthology's record of an ACL id ("P18-1001", "2021.naacl-main.208")."""
-    try:
-        body = get(BIB.format(quote(key, safe="")))
-    except NotFound:
-        return None
-    return parse_bib(body, key)
+    body = known(BIB.format(quote(key, safe="")), get=get)
+    return parse_bib(body, key) if body is not None else None

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
 from readinglist import identifiers as ids
-from readinglist.enrichment.http import Fetch, FetchError, NotFound, fetch
+from readinglist.enrichment.http import Fetch, FetchError, fetch, known
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.metadata import ItemType, clean_text
 
@@ -79,8 +79,5 @@ def parse_atom(body: bytes, arxiv_id: str) -> RegistryRecord | None:
 
 def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:
     """The arXiv record of an unversioned arXiv id ("1706.03762", "hep-th/9901001")."""
-    try:
-        body = get(API.format(quote(key, safe="")))
-    except NotFound:
-        return None
-    return parse_atom(body, key)
+    body = known(API.format(quote(key, safe="")), get=get)
+    return parse_atom(body, key) if body is not None else None

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from readinglist import identifiers as ids
-from readinglist.enrichment.http import Fetch, FetchError, NotFound, fetch
+from readinglist.enrichment.http import Fetch, FetchError, fetch, known
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.io.records import cleaned, join_date
 from readinglist.metadata import ItemType, clean_text
@@ -112,15 +112,19 @@ def _date(value: object) -> str:
     return join_date(*numbers) if numbers else ""
 
 
-def _crossref_authors(message: dict[str, Any]) -> tuple[str, ...]:
+def _author_names(
+    people: Any, *, family: str, given: str, alone: tuple[str, ...]
+) -> tuple[str, ...]:
+    """ "Family, Given" for each person with both parts, else the first of their `alone`
+    fields that says something (an organisation's name)."""
     names = []
-    for author in message.get("author") or []:
-        if not isinstance(author, dict):
+    for person in people or []:
+        if not isinstance(person, dict):
             continue
-        family, given = cleaned(author.get("family")), cleaned(author.get("given"))
-        if family and given:
-            names.append(f"{family}, {given}")
-        elif name := family or given or cleaned(author.get("name")):  # organisations: a name
+        last, first = cleaned(person.get(family)), cleaned(person.get(given))
+        if last and first:
+            names.append(f"{last}, {first}")
+        elif name := next(filter(None, (cleaned(person.get(key)) for key in alone)), ""):
             names.append(name)
     return tuple(names)
 
@@ -197,7 +201,9 @@ def parse_crossref(body: bytes, doi: str) -> RegistryRecord:
     return RegistryRecord(
         registry=Registry.CROSSREF,
         title=_crossref_title(message),
-        authors=_crossref_authors(message),
+        authors=_author_names(
+            message.get("author"), family="family", given="given", alone=("family", "given", "name")
+        ),
         abstract=jats_text(message.get("abstract")),
         published=next((date for name in dates if (date := _date(message.get(name)))), ""),
         venue=_crossref_venue(message),
@@ -205,20 +211,6 @@ def parse_crossref(body: bytes, doi: str) -> RegistryRecord:
         item_type=CROSSREF_TYPES.get(kind, ItemType.OTHER) if isinstance(kind, str) else "",
         identifiers=_crossref_identifiers(message),
     )
-
-
-def _datacite_authors(attributes: dict[str, Any]) -> tuple[str, ...]:
-    names = []
-    for creator in attributes.get("creators") or []:
-        if not isinstance(creator, dict):
-            continue
-        family, given = cleaned(creator.get("familyName")), cleaned(creator.get("givenName"))
-        if family and given:
-            names.append(f"{family}, {given}")
-        # Without the split parts, `name` is already "Family, Given" (or an organisation).
-        elif name := cleaned(creator.get("name")):
-            names.append(name)
-    return tuple(names)
 
 
 def _datacite_title(attributes: dict[str, Any]) -> str:
@@ -268,7 +260,13 @@ def parse_datacite(body: bytes, doi: str) -> RegistryRecord:
     return RegistryRecord(
         registry=Registry.DATACITE,
         title=_datacite_title(attributes),
-        authors=_datacite_authors(attributes),
+        authors=_author_names(
+            attributes.get("creators"),
+            family="familyName",
+            given="givenName",
+            # Without the split parts, `name` is already "Family, Given" (or an organisation).
+            alone=("name",),
+        ),
         abstract=next((text for a in abstracts if (text := strip_markup(a))), ""),
         published=_datacite_published(attributes),
         venue=_datacite_publisher(attributes),
@@ -281,9 +279,7 @@ def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:
     """Crossref's record of a DOI; DataCite's when Crossref does not know it; else None."""
     path = quote(key, safe="/")
     for api, parse in ((CROSSREF, parse_crossref), (DATACITE, parse_datacite)):
-        try:
-            body = get(api.format(path))
-        except NotFound:
-            continue
-        return parse(body, key)
+        body = known(api.format(path), get=get)
+        if body is not None:
+            return parse(body, key)
     return None

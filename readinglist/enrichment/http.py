@@ -26,6 +26,14 @@ class NotFound(FetchError):
     """The registry answered that it does not know this identifier (404 or 410): final."""
 
 
+def known(url: str, *, get: Fetch) -> bytes | None:
+    """The body at `url`, or None where the registry says it has no such record."""
+    try:
+        return get(url)
+    except NotFound:
+        return None
+
+
 def fetch(url: str, *, timeout: float = 10.0, retries: int = 3, backoff: float = 1.0) -> bytes:
     """GET `url`; retries timeouts, connection errors, 429 and 5xx with exponential backoff."""
     request = urllib.request.Request(url, headers={"User-Agent": user_agent()})

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from readinglist.enrichment.crossref import load_json
-from readinglist.enrichment.http import Fetch, FetchError, NotFound, fetch
+from readinglist.enrichment.http import Fetch, FetchError, fetch, known
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.io.records import cleaned
 from readinglist.metadata import ItemType
@@ -81,9 +81,8 @@ def parse_notes(body: bytes, forum_id: str) -> RegistryRecord | None:
 def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:
     """The OpenReview record of a forum id; v1 is asked only when v2 has no such note."""
     for api in (API_V2, API_V1):
-        try:
-            body = get(api.format(quote(key, safe="")))
-        except NotFound:
+        body = known(api.format(quote(key, safe="")), get=get)
+        if body is None:
             continue
         record = parse_notes(body, key)
         if record is not None:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from readinglist import identifiers as ids
 from readinglist.enrichment.arxiv import parse_xml
 from readinglist.enrichment.crossref import load_json
-from readinglist.enrichment.http import Fetch, FetchError, NotFound, fetch
+from readinglist.enrichment.http import Fetch, FetchError, fetch, known
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.io.records import join_date
 from readinglist.metadata import ItemType, clean_text
@@ -112,18 +112,14 @@ def parse_efetch(body: bytes, pmid: str) -> RegistryRecord | None:
 
 def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:
     """PubMed's record of a PMID ("29963580")."""
-    try:
-        body = get(EFETCH.format(quote(key, safe="")))
-    except NotFound:
-        return None
-    return parse_efetch(body, key)
+    body = known(EFETCH.format(quote(key, safe="")), get=get)
+    return parse_efetch(body, key) if body is not None else None
 
 
 def pmid_of_pmcid(pmcid: str, *, get: Fetch = fetch) -> str | None:
     """The PMID the PMC ID converter gives for a PMCID; None when it knows none."""
-    try:
-        body = get(IDCONV.format(quote(pmcid, safe="")))
-    except NotFound:
+    body = known(IDCONV.format(quote(pmcid, safe="")), get=get)
+    if body is None:
         return None
     records = load_json(body, f"PMC ID converter {pmcid}").get("records")
     if not isinstance(records, list):
