@@ -18,7 +18,7 @@ from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
 from readinglist.roles import MODERATOR_ROLES
 from readinglist.services.tags import clean_color
-from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
+from readinglist.services.versioning import begin_library_write, current_row, delete_with_tombstone
 
 MAX_NOTE_LENGTH = 100_000
 MAX_COMMENT_LENGTH = 100_000
@@ -256,10 +256,7 @@ def _delete(
         _check_may_change(user=user, annotation=annotation)
         library = begin_library_write(library_id=annotation.library_id)
         annotation = current_row(annotation, base_version=base_version)
-        write_tombstones(
-            library=library, object_type=object_type, keys=[annotation.key], deleted_by=user
-        )
-        annotation.delete()
+        delete_with_tombstone(annotation, library=library, object_type=object_type, deleted_by=user)
     return library
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from readinglist.access import LabPermissionDenied
 from readinglist.models import Activity, Entry, JournalClubSession, Library, Note, Tombstone, User
 from readinglist.services.labs import record_activity, role_of
-from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
+from readinglist.services.versioning import begin_library_write, current_row, delete_with_tombstone
 
 MAX_LOCATION_LENGTH = 200
 
@@ -112,13 +112,9 @@ def cancel_session(
         _require_member(user=user, library=session.library)
         library = begin_library_write(library_id=session.library_id)
         session = current_row(session, base_version=base_version)
-        write_tombstones(
-            library=library,
-            object_type=Tombstone.ObjectType.SESSION,
-            keys=[session.key],
-            deleted_by=user,
+        delete_with_tombstone(
+            session, library=library, object_type=Tombstone.ObjectType.SESSION, deleted_by=user
         )
-        session.delete()
     return library
 
 

@@ -25,7 +25,11 @@ from readinglist.models import (
     Tombstone,
     User,
 )
-from readinglist.services.versioning import begin_library_write, write_tombstones
+from readinglist.services.versioning import (
+    begin_library_write,
+    delete_with_tombstone,
+    write_tombstones,
+)
 
 POSITION_GAP = 1024
 MAX_LIST_NAME_LENGTH = 200
@@ -96,13 +100,12 @@ def delete_list(*, user: User, reading_list: ReadingList) -> Library:
                 keys=item_keys,
                 deleted_by=user,
             )
-        write_tombstones(
+        delete_with_tombstone(
+            reading_list,
             library=library,
             object_type=Tombstone.ObjectType.READING_LIST,
-            keys=[reading_list.key],
             deleted_by=user,
         )
-        reading_list.delete()
     return library
 
 
@@ -169,13 +172,9 @@ def remove_from_list(*, user: User, item: ReadingListItem) -> Library:
     with transaction.atomic():
         require_writable(user=user, library_id=item.library_id)
         library = begin_library_write(library_id=item.library_id)
-        write_tombstones(
-            library=library,
-            object_type=Tombstone.ObjectType.LIST_ITEM,
-            keys=[item.key],
-            deleted_by=user,
+        delete_with_tombstone(
+            item, library=library, object_type=Tombstone.ObjectType.LIST_ITEM, deleted_by=user
         )
-        item.delete()
     return library
 
 

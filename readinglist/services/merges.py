@@ -38,7 +38,11 @@ from readinglist.models import (
     Tombstone,
 )
 from readinglist.services.entry_metadata import contribution_of, refresh_fields, save_contribution
-from readinglist.services.versioning import begin_library_write, write_tombstones
+from readinglist.services.versioning import (
+    begin_library_write,
+    delete_with_tombstone,
+    write_tombstones,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -194,14 +198,13 @@ def _unite_entries(*, library: Library, keep: Entry, gone: Entry) -> None:
     EntryIdentifier.objects.filter(entry=gone).update(entry=keep)
     Activity.objects.filter(entry=gone).update(entry=keep)
     _unite_metadata(keep=keep, gone=gone)
-    write_tombstones(
+    delete_with_tombstone(
+        gone,
         library=library,
         object_type=Tombstone.ObjectType.ENTRY,
-        keys=[gone.key],
         deleted_by=None,
         merged_into=keep.key,
     )
-    gone.delete()
 
 
 def _unite_states(*, library: Library, keep: Entry, gone: Entry) -> None:
@@ -224,13 +227,9 @@ def _unite_states(*, library: Library, keep: Entry, gone: Entry) -> None:
         other.private_note = "\n\n".join(dict.fromkeys(notes))
         other.version = library.version
         other.save()
-        write_tombstones(
-            library=library,
-            object_type=Tombstone.ObjectType.READING_STATE,
-            keys=[state.key],
-            deleted_by=None,
+        delete_with_tombstone(
+            state, library=library, object_type=Tombstone.ObjectType.READING_STATE, deleted_by=None
         )
-        state.delete()
 
 
 def _unite_metadata(*, keep: Entry, gone: Entry) -> None:

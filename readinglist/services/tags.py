@@ -18,7 +18,7 @@ from readinglist.access import require_writable
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
-from readinglist.services.versioning import begin_library_write, write_tombstones
+from readinglist.services.versioning import begin_library_write, delete_with_tombstone
 
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -97,13 +97,9 @@ def merge_tags(*, user: User, source: Tag, target: Tag) -> Tag:
             ],
             ignore_conflicts=True,
         )
-        write_tombstones(
-            library=library,
-            object_type=Tombstone.ObjectType.TAG,
-            keys=[source.key],
-            deleted_by=user,
+        delete_with_tombstone(
+            source, library=library, object_type=Tombstone.ObjectType.TAG, deleted_by=user
         )
-        source.delete()
     target.library = library
     return target
 
@@ -114,10 +110,9 @@ def delete_tag(*, user: User, tag: Tag) -> Library:
         require_writable(user=user, library_id=tag.library_id)
         library = begin_library_write(library_id=tag.library_id)
         _stamp_entries_tagged(tags=[tag], library=library)
-        write_tombstones(
-            library=library, object_type=Tombstone.ObjectType.TAG, keys=[tag.key], deleted_by=user
+        delete_with_tombstone(
+            tag, library=library, object_type=Tombstone.ObjectType.TAG, deleted_by=user
         )
-        tag.delete()
     return library
 
 

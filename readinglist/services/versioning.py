@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Protocol
 from uuid import UUID
 
 from django.db import router, transaction
@@ -142,6 +143,34 @@ def _lock_and_bump(library_id: int) -> Library:
     if not found:
         raise Library.DoesNotExist(f"no library {library_id}")
     return found[0]
+
+
+class SyncedRow(Protocol):
+    """A row the changes feed reports by its key (entries, notes, lists, tags, ...)."""
+
+    @property
+    def key(self) -> UUID: ...
+
+    def delete(self) -> object: ...
+
+
+def delete_with_tombstone(
+    row: SyncedRow,
+    *,
+    library: Library,
+    object_type: str,
+    deleted_by: User | None,
+    merged_into: UUID | None = None,
+) -> None:
+    """Delete `row` and leave its tombstone, so every device's next sync deletes it too."""
+    write_tombstones(
+        library=library,
+        object_type=object_type,
+        keys=[row.key],
+        deleted_by=deleted_by,
+        merged_into=merged_into,
+    )
+    row.delete()
 
 
 def write_tombstones(
