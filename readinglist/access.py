@@ -12,7 +12,18 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 
 from readinglist.errors import DomainError, ErrorKind
-from readinglist.models import Entry, Lab, Library, Membership, ReadingList, User
+from readinglist.models import (
+    Comment,
+    Entry,
+    Highlight,
+    JournalClubSession,
+    Lab,
+    Library,
+    Membership,
+    Note,
+    ReadingList,
+    User,
+)
 from readinglist.roles import Role
 
 # Database ids are 64-bit signed integers.
@@ -104,6 +115,31 @@ def list_for(user: User, list_id: object, *, write: bool = False) -> ReadingList
     if write:
         require_writable(user=user, library_id=found.library_id)
     return found
+
+
+def in_visible_libraries[M: Model](rows: QuerySet[M], user: User) -> QuerySet[M]:
+    """The rows of `rows` (of a model with a `library`) in libraries `user` sees."""
+    return rows.filter(library__in=Library.objects.visible_to(user).values("id"))
+
+
+def note_for(user: User, note_id: object) -> Note:
+    return _one_of(in_visible_libraries(Note.objects.all(), user), note_id, "note")
+
+
+def highlight_for(user: User, highlight_id: object) -> Highlight:
+    return _one_of(in_visible_libraries(Highlight.objects.all(), user), highlight_id, "highlight")
+
+
+def comment_for(user: User, comment_id: object) -> Comment:
+    """A lab discussion comment, with its library loaded."""
+    comments = in_visible_libraries(Comment.objects.select_related("library"), user)
+    return _one_of(comments, comment_id, "comment")
+
+
+def session_for(user: User, session_id: object) -> JournalClubSession:
+    """A journal club session, with its library loaded."""
+    sessions = in_visible_libraries(JournalClubSession.objects.select_related("library"), user)
+    return _one_of(sessions, session_id, "session")
 
 
 def lab_for(user: User, lab_id: object, *, at_least: Role = Role.VIEWER) -> Lab:

@@ -22,7 +22,8 @@ from api.serializers.content import (
     NoteUpdateSerializer,
     object_or_404,
 )
-from readinglist.models import Entry, Highlight, Library, Note
+from readinglist.access import highlight_for, in_visible_libraries, note_for
+from readinglist.models import Entry, Highlight, Note
 from readinglist.services.annotations import (
     create_highlight,
     create_note,
@@ -54,12 +55,10 @@ class NoteViewSet(viewsets.GenericViewSet[Note]):
     def get_queryset(self) -> QuerySet[Note]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads types off this
             return Note.objects.none()
-        return Note.objects.filter(
-            library__in=Library.objects.visible_to(request_user(self.request)).values("id")
-        )
+        return in_visible_libraries(Note.objects.all(), request_user(self.request))
 
     def get_object(self) -> Note:
-        return object_or_404(self.get_queryset(), self.kwargs["pk"])
+        return note_for(request_user(self.request), self.kwargs["pk"])
 
     @extend_schema(parameters=[ENTRY_PARAMETER])
     def list(self, request: Request) -> Response:
@@ -111,12 +110,10 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
     def get_queryset(self) -> QuerySet[Highlight]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads types off this
             return Highlight.objects.none()
-        return Highlight.objects.filter(
-            library__in=Library.objects.visible_to(request_user(self.request)).values("id")
-        )
+        return in_visible_libraries(Highlight.objects.all(), request_user(self.request))
 
     def get_object(self) -> Highlight:
-        return object_or_404(self.get_queryset(), self.kwargs["pk"])
+        return highlight_for(request_user(self.request), self.kwargs["pk"])
 
     @extend_schema(parameters=[ENTRY_PARAMETER])
     def list(self, request: Request) -> Response:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from readinglist.access import comment_for, note_for, session_for
 from readinglist.markdown import render as render_markdown
 from readinglist.metadata import DESCRIPTIVE_FIELDS, MAX_LENGTHS, clean_text
 from readinglist.models import (
@@ -41,6 +42,7 @@ from readinglist.web.common import (
     back,
     current_user,
     form_errors,
+    found,
     id_field,
     login_required,
     page_action,
@@ -359,8 +361,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_note(request: HttpRequest, pk: int) -> Note:
-    entries = Entry.objects.visible_to(current_user(request))
-    return get_object_or_404(Note.objects.filter(entry__in=entries), pk=pk)
+    return found(lambda: note_for(current_user(request), pk))
 
 
 @page_action
@@ -422,10 +423,7 @@ def add_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page_action
 def remove_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    entries = Entry.objects.visible_to(current_user(request))
-    comment = get_object_or_404(
-        Comment.objects.filter(entry__in=entries).select_related("library"), pk=pk
-    )
+    comment = found(lambda: comment_for(current_user(request), pk))
     delete_comment(user=current_user(request), comment=comment)
     messages.success(request, "Comment deleted.")
     return back(request, reverse("web:entry", args=[comment.entry_id]) + "#discussion")
@@ -460,10 +458,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _visible_session(request: HttpRequest, pk: int) -> JournalClubSession:
-    entries = Entry.objects.visible_to(current_user(request))
-    return get_object_or_404(
-        JournalClubSession.objects.filter(entry__in=entries).select_related("library"), pk=pk
-    )
+    return found(lambda: session_for(current_user(request), pk))
 
 
 @page_action

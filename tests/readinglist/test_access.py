@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from readinglist.access import (
     LabPermissionDenied,
     LibraryNotWritable,
     NotVisible,
+    comment_for,
     entry_for,
+    highlight_for,
     lab_for,
     library_for,
     list_for,
+    note_for,
     parse_id,
+    session_for,
 )
 from readinglist.models import Lab, Membership, User
 from readinglist.roles import Role
 from readinglist.services.accounts import personal_library
+from readinglist.services.annotations import create_highlight, create_note
+from readinglist.services.discussion import create_comment
 from readinglist.services.entries import save_paper
+from readinglist.services.journal_club import schedule_session
 from readinglist.services.labs import add_member
 from readinglist.services.libraries import NotLibraryAdmin, rename_library
 from readinglist.services.lists import create_list
@@ -57,11 +67,22 @@ def test_the_role_ladder() -> None:
 def test_each_helper_hides_what_a_person_may_not_see(alice: User, charlie: User, lab: Lab) -> None:
     entry = save_paper(user=alice, url="arXiv:1706.03762", library=lab.library).entry
     reading_list = create_list(user=alice, library=lab.library, name="Week")
+    quote = {"type": "TextQuoteSelector", "exact": "Attention"}
+    highlight = create_highlight(user=alice, entry=entry, selectors=[quote])
+    note = create_note(user=alice, entry=entry, body="Read the appendix")
+    comment = create_comment(user=alice, entry=entry, body="Worth a session?")
+    session = schedule_session(
+        user=alice, entry=entry, starts_at=timezone.now() + timedelta(days=2)
+    )
     for lookup, object_id in (
         (library_for, lab.library.pk),
         (entry_for, entry.pk),
         (list_for, reading_list.pk),
         (lab_for, lab.pk),
+        (note_for, note.pk),
+        (highlight_for, highlight.pk),
+        (comment_for, comment.pk),
+        (session_for, session.pk),
     ):
         assert lookup(alice, str(object_id)).pk == object_id
         with pytest.raises(NotVisible):
