@@ -15,10 +15,25 @@ from django.db import transaction
 
 from readinglist.access import require_writable
 from readinglist.errors import DomainError, ErrorKind
-from readinglist.models import Entry, Highlight, Library, Membership, Note, Tombstone, User
+from readinglist.models import (
+    Comment,
+    Entry,
+    Highlight,
+    Library,
+    Membership,
+    Note,
+    Tombstone,
+    User,
+)
 from readinglist.roles import MODERATOR_ROLES
 from readinglist.services.tags import clean_color
-from readinglist.services.versioning import begin_library_write, current_row, delete_with_tombstone
+from readinglist.services.versioning import (
+    begin_library_write,
+    comment_thread_keys,
+    current_row,
+    delete_with_tombstone,
+    write_tombstones,
+)
 
 MAX_NOTE_LENGTH = 100_000
 MAX_COMMENT_LENGTH = 100_000
@@ -256,6 +271,16 @@ def _delete(
         _check_may_change(user=user, annotation=annotation)
         library = begin_library_write(library_id=annotation.library_id)
         annotation = current_row(annotation, base_version=base_version)
+        if isinstance(annotation, Highlight):
+            # The discussion anchored on it goes with it.
+            threads = comment_thread_keys(Comment.objects.filter(highlight=annotation))
+            if threads:
+                write_tombstones(
+                    library=library,
+                    object_type=Tombstone.ObjectType.COMMENT,
+                    keys=threads,
+                    deleted_by=user,
+                )
         delete_with_tombstone(annotation, library=library, object_type=object_type, deleted_by=user)
     return library
 

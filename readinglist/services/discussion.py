@@ -20,7 +20,12 @@ from readinglist.markdown import mentioned_handles
 from readinglist.models import Activity, Comment, Entry, Highlight, Library, Tombstone, User
 from readinglist.roles import Role
 from readinglist.services.labs import record_activity, role_of
-from readinglist.services.versioning import begin_library_write, current_row, write_tombstones
+from readinglist.services.versioning import (
+    begin_library_write,
+    comment_thread_keys,
+    current_row,
+    write_tombstones,
+)
 
 MAX_COMMENT_BODY = 20_000
 MAX_THREAD_DEPTH = 20
@@ -141,16 +146,8 @@ def update_comment(
 
 
 def _thread_keys(comment: Comment) -> list[UUID]:
-    """The comment and all its replies, however deep (one query per level)."""
-    keys = [comment.key]
-    level = [comment.pk]
-    for _ in range(MAX_THREAD_DEPTH * 50):
-        rows = list(Comment.objects.filter(parent_id__in=level).values_list("pk", "key"))
-        if not rows:
-            break
-        level = [pk for pk, _ in rows]
-        keys += [key for _, key in rows]
-    return keys
+    """The comment and all its replies, however deep."""
+    return comment_thread_keys(Comment.objects.filter(pk=comment.pk))
 
 
 def delete_comment(*, user: User, comment: Comment, base_version: int | None = None) -> Library:

@@ -231,6 +231,9 @@ def delete_entry(*, user: User, entry: Entry, base_version: int | None = None) -
             (Tombstone.ObjectType.HIGHLIGHT, list(entry.highlights.values_list("key", flat=True))),
             (Tombstone.ObjectType.LIST_ITEM, list(entry.list_items.values_list("key", flat=True))),
             (Tombstone.ObjectType.READING_STATE, list(entry.states.values_list("key", flat=True))),
+            # Every comment of a thread is on the thread's entry.
+            (Tombstone.ObjectType.COMMENT, list(entry.comments.values_list("key", flat=True))),
+            (Tombstone.ObjectType.SESSION, list(entry.sessions.values_list("key", flat=True))),
             (Tombstone.ObjectType.ENTRY, [entry.key]),
         ]
         for object_type, keys in dependants:

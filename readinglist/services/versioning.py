@@ -14,10 +14,10 @@ from typing import Protocol
 from uuid import UUID
 
 from django.db import router, transaction
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from readinglist.errors import DomainError, ErrorKind
-from readinglist.models import Library, Tombstone, User
+from readinglist.models import Comment, Library, Tombstone, User
 
 
 class LibraryVersionConflict(DomainError):
@@ -171,6 +171,20 @@ def delete_with_tombstone(
         merged_into=merged_into,
     )
     row.delete()
+
+
+def comment_thread_keys(roots: QuerySet[Comment]) -> list[UUID]:
+    """The keys of the comments `roots` and of every reply under them, however deep (one
+    query per level): what deleting them (or what they hang on) removes, each needing its
+    tombstone."""
+    rows = list(roots.values_list("pk", "key"))
+    keys = [key for _, key in rows]
+    level = [pk for pk, _ in rows]
+    while level:
+        rows = list(Comment.objects.filter(parent_id__in=level).values_list("pk", "key"))
+        keys += [key for _, key in rows]
+        level = [pk for pk, _ in rows]
+    return keys
 
 
 def write_tombstones(
