@@ -75,6 +75,14 @@ def role_in_library(user: User, library: Library) -> Role | None:
     return Role(role) if role is not None else None
 
 
+def require_list_curator(*, user: User, reading_list: ReadingList) -> None:
+    """Who may make a list readable outside the library (a public link, a secret .bib URL):
+    the owner of a personal library, a lab's owners and admins."""
+    role = role_in_library(user, reading_list.library)
+    if role is None or not role.can_moderate:
+        raise LabPermissionDenied("only the lab's owners and admins share lists outside it")
+
+
 def require_writable(*, user: User, library_id: int) -> None:
     if not Library.objects.editable_by(user).filter(pk=library_id).exists():
         raise LibraryNotWritable()

@@ -36,7 +36,7 @@ from readinglist.services.imports import (
     import_file,
     upload_text,
 )
-from readinglist.services.lists import revoke_feed_link, rotate_feed_link
+from readinglist.services.lists import feed_link, revoke_feed_link, rotate_feed_link
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -197,13 +197,10 @@ def _feed_url(request: Request, token: str) -> str:
 class ListFeedLinkView(FileFormatView):
     """The secret live .bib URL of a list: GET shows it, POST creates or rotates, DELETE revokes."""
 
-    def _writable_list(self, request: Request, list_id: str) -> ReadingList:
-        return list_for(request_user(request), list_id, write=True)
-
     @extend_schema(responses={200: FeedLinkSerializer})
     def get(self, request: Request, list_id: str) -> Response:
-        reading_list = self._writable_list(request, list_id)
-        link = ListFeedToken.objects.filter(reading_list=reading_list).first()
+        user = request_user(request)
+        link = feed_link(user=user, reading_list=list_for(user, list_id))
         if link is None:
             raise NotFound("This list has no .bib link.")
         return Response({"url": _feed_url(request, link.token), "created_at": link.created_at})

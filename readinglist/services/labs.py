@@ -19,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from readinglist.access import LabPermissionDenied
+from readinglist.access import LabPermissionDenied, require_list_curator
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import (
     Activity,
@@ -27,6 +27,7 @@ from readinglist.models import (
     Invitation,
     Lab,
     Library,
+    ListFeedToken,
     Membership,
     ReadingList,
     ReadingListItem,
@@ -181,6 +182,8 @@ def change_role(*, user: User, lab: Lab, member: User, role: Role) -> Membership
             raise LastOwner("a lab needs at least one owner")
         theirs.role = role
         theirs.save(update_fields=["role"])
+        if not role.can_moderate:
+            _revoke_feed_links_of(member=member, lab=lab)
     return theirs
 
 
@@ -198,7 +201,14 @@ def remove_member(*, user: User, lab: Lab, member: User) -> None:
         if theirs.role == Role.OWNER and _owner_count(lab) <= 1:
             raise LastOwner("the last owner cannot leave; transfer the lab or delete it")
         theirs.delete()
+        _revoke_feed_links_of(member=member, lab=lab)
         record_activity(lab_id=lab.pk, actor=member, verb=Activity.Verb.LEFT)
+
+
+def _revoke_feed_links_of(*, member: User, lab: Lab) -> None:
+    """A secret .bib URL lasts as long as its maker may make one: someone who leaves the lab,
+    or is no longer an admin, takes theirs with them."""
+    ListFeedToken.objects.filter(created_by=member, reading_list__library__lab=lab).delete()
 
 
 def leave_lab(*, user: User, lab: Lab) -> None:
@@ -425,16 +435,6 @@ def share_list_with_lab(*, user: User, reading_list: ReadingList, lab: Lab) -> R
         )
         record_activity(lab_id=lab.pk, actor=user, verb=Activity.Verb.SHARED)
     return copy
-
-
-def require_list_curator(*, user: User, reading_list: ReadingList) -> None:
-    """Who may publish a list: its owner (personal) or a lab owner/admin (lab lists)."""
-    library = reading_list.library
-    if library.kind == Library.Kind.PERSONAL:
-        if library.owner_id != user.pk:
-            raise LabPermissionDenied("not your list")
-        return
-    require_role(user=user, lab=library.lab, at_least=Role.ADMIN)  # type: ignore[arg-type]
 
 
 def publish_list(*, user: User, reading_list: ReadingList) -> ReadingList:

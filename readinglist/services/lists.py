@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from readinglist.access import require_writable
+from readinglist.access import require_list_curator, require_writable
 from readinglist.models import (
     Entry,
     Library,
@@ -269,9 +269,10 @@ def _reread_anchor(anchor: ReadingListItem, *, reading_list_id: int, field: str)
 
 
 def rotate_feed_link(*, user: User, reading_list: ReadingList) -> ListFeedToken:
-    """Give the list a new secret .bib URL (the old one stops working)."""
+    """Give the list a new secret .bib URL (the old one stops working); like publishing it,
+    this is for the list's curators (`require_list_curator`)."""
     with transaction.atomic():
-        require_writable(user=user, library_id=reading_list.library_id)
+        require_list_curator(user=user, reading_list=reading_list)
         link, _ = ListFeedToken.objects.update_or_create(
             reading_list=reading_list,
             defaults={"token": secrets.token_urlsafe(32), "created_by": user},
@@ -279,7 +280,13 @@ def rotate_feed_link(*, user: User, reading_list: ReadingList) -> ListFeedToken:
     return link
 
 
+def feed_link(*, user: User, reading_list: ReadingList) -> ListFeedToken | None:
+    """The list's secret .bib URL, shown to those who may make one."""
+    require_list_curator(user=user, reading_list=reading_list)
+    return ListFeedToken.objects.filter(reading_list=reading_list).first()
+
+
 def revoke_feed_link(*, user: User, reading_list: ReadingList) -> None:
     with transaction.atomic():
-        require_writable(user=user, library_id=reading_list.library_id)
+        require_list_curator(user=user, reading_list=reading_list)
         ListFeedToken.objects.filter(reading_list=reading_list).delete()
