@@ -31,6 +31,7 @@ STATUS = {
     ErrorKind.STALE: status.HTTP_412_PRECONDITION_FAILED,
     ErrorKind.GONE: status.HTTP_410_GONE,
     ErrorKind.INVALID: status.HTTP_400_BAD_REQUEST,
+    ErrorKind.TOO_MANY: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 CONFLICT_DETAIL = "The request conflicts with the current state."
 

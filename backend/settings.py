@@ -284,6 +284,10 @@ TASKS = {
     }
 }
 
+# Emailed invitations, against a lab (or a hijacked account) mailing strangers in bulk.
+INVITATION_EMAILS_PER_ACCOUNT_HOUR = env_int("INVITATION_EMAILS_PER_ACCOUNT_HOUR", 20, minimum=1)
+INVITATION_EMAILS_PER_LAB_DAY = env_int("INVITATION_EMAILS_PER_LAB_DAY", 50, minimum=1)
+
 # A running import whose worker has not reported progress for this long is taken to have
 # died with its worker, and another worker starts it again (`manage.py worker`).
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 120, minimum=5)

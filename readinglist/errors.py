@@ -19,6 +19,7 @@ class ErrorKind(StrEnum):
     STALE = "stale"  # it changed since the version they based the write on
     GONE = "gone"  # it existed and can no longer be used
     INVALID = "invalid"  # the input itself is wrong
+    TOO_MANY = "too_many"  # a fair-use limit: try again later
 
 
 class DomainError(Exception):

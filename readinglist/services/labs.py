@@ -65,6 +65,11 @@ class InvitationNotFound(DomainError):
     default_message = "This invitation link is not valid."
 
 
+class TooManyInvitationEmails(DomainError):
+    kind = ErrorKind.TOO_MANY
+    default_message = "Too many invitation emails for now; try again later, or invite by link."
+
+
 class InvitationUnusable(DomainError):
     """The invitation expired, was revoked, declined or used up."""
 
@@ -267,6 +272,8 @@ def create_invitation(
         raise ValidationError({"max_uses": "An email invitation is for one person."})
     with transaction.atomic():
         require_role(user=user, lab=lab, at_least=Role.ADMIN)
+        if email:
+            _check_email_allowance(user=user, lab=lab)
         token = new_token()
         invitation = Invitation.objects.create(
             lab=lab,
@@ -278,20 +285,51 @@ def create_invitation(
             max_uses=max_uses,
         )
         if email:
-            lab_name, inviter = lab.name, user.name or user.email
+            message = _invitation_message(invitation, inviter=user, token=token)
             transaction.on_commit(
                 lambda: send_mail(
-                    subject=f"{inviter} invited you to {lab_name}",
-                    message=(
-                        f"{inviter} invited you to join the lab “{lab_name}” as "
-                        f"{Role(role).label.lower()}.\n\nAccept: {invitation_url(token)}\n\n"
-                        f"The invitation expires on {invitation.expires_at:%Y-%m-%d %H:%M} UTC."
-                    ),
+                    subject=INVITATION_SUBJECT,
+                    message=message,
                     from_email=None,
                     recipient_list=[email],
                 )
             )
     return IssuedInvitation(invitation=invitation, token=token)
+
+
+# Fixed: what an inviter typed (their name, the lab's) never makes the subject line.
+INVITATION_SUBJECT = "An invitation to a lab on Reading List"
+
+
+def _invitation_message(invitation: Invitation, *, inviter: User, token: str) -> str:
+    """The mail's text, the inviter's words set apart as quoted: the mail is ours, they are
+    theirs."""
+    role = Role(invitation.role).label.lower()
+    return (
+        f"Someone with an account on Reading List invited you to join a lab as {role}. "
+        "They wrote these details themselves:\n\n"
+        f"> Lab: {_quoted(invitation.lab.name)}\n"
+        f"> From: {_quoted(inviter.name or inviter.email)}\n\n"
+        f"Accept or decline: {invitation_url(token)}\n\n"
+        f"The invitation expires on {invitation.expires_at:%Y-%m-%d %H:%M} UTC. If you did not "
+        "expect it, ignore this message: nothing happens unless you accept."
+    )
+
+
+def _quoted(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+def _check_email_allowance(*, user: User, lab: Lab) -> None:
+    now = timezone.now()
+    emailed = Invitation.objects.exclude(email="")
+    by_account = emailed.filter(invited_by=user, created_at__gte=now - timedelta(hours=1))
+    by_lab = emailed.filter(lab=lab, created_at__gte=now - timedelta(days=1))
+    if (
+        by_account.count() >= settings.INVITATION_EMAILS_PER_ACCOUNT_HOUR
+        or by_lab.count() >= settings.INVITATION_EMAILS_PER_LAB_DAY
+    ):
+        raise TooManyInvitationEmails()
 
 
 def revoke_invitation(*, user: User, invitation: Invitation) -> Invitation:

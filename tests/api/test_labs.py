@@ -216,7 +216,7 @@ def test_email_invitation_is_mailed_and_accepted_by_its_addressee(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["Charlie@Example.org"]
     assert token in mail.outbox[0].body
-    assert "Alice Lab" in mail.outbox[0].subject
+    assert "> Lab: Alice Lab" in mail.outbox[0].body
     # Only the hash is stored.
     assert not Invitation.objects.filter(token=token).exists()
     assert Invitation.objects.filter(token=hash_token(token)).exists()
