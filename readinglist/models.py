@@ -590,6 +590,9 @@ class ReadingListItem(LibraryObject):
     reading_list = models.ForeignKey(ReadingList, on_delete=models.CASCADE, related_name="items")
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="list_items")
     position = models.BigIntegerField()
+    # What the list's curators say about this paper where the list is public (its page and
+    # feed show this and nothing of the library's own notes).
+    public_note = models.TextField(blank=True, default="")
 
     class Meta(LibraryObject.Meta):
         ordering = ["position", "id"]

@@ -21,7 +21,11 @@ from readinglist.models import (
     Tag,
 )
 from readinglist.services.annotations import MAX_COMMENT_LENGTH, MAX_NOTE_LENGTH
-from readinglist.services.lists import MAX_DESCRIPTION_LENGTH, MAX_LIST_NAME_LENGTH
+from readinglist.services.lists import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LIST_NAME_LENGTH,
+    MAX_PUBLIC_NOTE_LENGTH,
+)
 
 # Ids are bigint-sized at most: a larger number can only be garbage.
 MAX_ID = 2**63 - 1
@@ -250,10 +254,22 @@ class ReadingListItemSerializer(serializers.ModelSerializer[ReadingListItem]):
             "entry",
             "title",
             "position",
+            "public_note",
             "created_at",
             "updated_at",
         )
         read_only_fields = fields
+
+
+class ReadingListItemUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+    public_note = serializers.CharField(
+        max_length=MAX_PUBLIC_NOTE_LENGTH,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Markdown the list's public page and feed show for this paper; only the "
+        "list's curators (who may publish it) write it.",
+    )
+    version = serializers.IntegerField(min_value=0, required=False, help_text=BASE_VERSION_HELP)
 
 
 class PlacementSerializer(serializers.Serializer[dict[str, Any]]):

@@ -1,8 +1,9 @@
 """Pages and feeds that need no login: a public list (page + Atom) and a lab's secret feeds.
 
 The URL's token is the only credential. Nothing private is shown: a public list shows its
-entries and the library's shared notes (the curator's), never reading states, private notes or
-comments; the lab feeds show titles, times, presenters and counts. Responses ask browsers not
+entries and what its curators wrote for the public about each (`ReadingListItem.public_note`),
+never the library's notes, reading states or comments; the lab feeds show titles, times,
+presenters and counts. Responses ask browsers not
 to send the token on in a Referer header, and search engines not to index them.
 """
 
@@ -27,7 +28,7 @@ from readinglist.feeds import (
     icalendar,
 )
 from readinglist.markdown import render as render_markdown
-from readinglist.models import JournalClubSession, Lab, Note, ReadingList, ReadingListItem
+from readinglist.models import JournalClubSession, Lab, ReadingList, ReadingListItem
 from readinglist.services.labs import lab_for_feed_token
 
 MAX_TOKEN_LENGTH = 100
@@ -58,18 +59,13 @@ def _list_items(reading_list: ReadingList) -> list[dict[str, object]]:
         .select_related("entry")
         .order_by("position", "id")[:PUBLIC_LIST_MAX_ITEMS]
     )
-    notes: dict[int, list[str]] = {}
-    for note in Note.objects.filter(
-        entry__in=[item.entry_id for item in items], library_id=reading_list.library_id
-    ).order_by("created_at", "id"):
-        notes.setdefault(note.entry_id, []).append(render_markdown(note.body))
     return [
         {
             "entry_id": item.entry_id,
             "title": item.entry.title or item.entry.url or "Untitled",
             "url": item.entry.url,
             "authors": ", ".join(str(a) for a in item.entry.authors[:20]),
-            "notes_html": notes.get(item.entry_id, []),
+            "note_html": render_markdown(item.public_note) if item.public_note else "",
             "updated": max(item.updated_at, item.entry.updated_at),
         }
         for item in items
@@ -100,7 +96,7 @@ def public_list_atom(request: HttpRequest, token: str) -> HttpResponse:
             updated=item["updated"],  # type: ignore[arg-type]
             link=str(item["url"]),
             summary=str(item["authors"]),
-            content_html="\n".join(item["notes_html"]),  # type: ignore[arg-type]
+            content_html=str(item["note_html"]),
         )
         for item in items
     ]

@@ -20,6 +20,7 @@ from api.serializers.content import (
     ReadingListItemCreateSerializer,
     ReadingListItemMoveSerializer,
     ReadingListItemSerializer,
+    ReadingListItemUpdateSerializer,
     ReadingListSerializer,
     ReadingListUpdateSerializer,
     object_or_404,
@@ -31,6 +32,7 @@ from readinglist.services.lists import (
     delete_list,
     move_item,
     remove_from_list,
+    set_public_note,
     update_list,
 )
 
@@ -173,6 +175,22 @@ class ReadingListItemViewSet(viewsets.GenericViewSet[ReadingListItem]):
         serializer.is_valid(raise_exception=True)
         item = move_item(
             user=request_user(request), item=item, **placement(serializer.validated_data)
+        )
+        return self.respond(item)
+
+    @extend_schema(
+        request=ReadingListItemUpdateSerializer, responses={200: ReadingListItemSerializer}
+    )
+    @idempotent
+    def partial_update(self, request: Request, list_pk: str, pk: str) -> Response:
+        item = self.item(self.reading_list())
+        serializer = ReadingListItemUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = set_public_note(
+            user=request_user(request),
+            item=item,
+            note=serializer.validated_data["public_note"],
+            base_version=serializer.validated_data.get("version"),
         )
         return self.respond(item)
 

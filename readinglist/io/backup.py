@@ -61,6 +61,7 @@ from readinglist.services.entry_metadata import (
     refresh_fields,
     save_contribution,
 )
+from readinglist.services.lists import MAX_PUBLIC_NOTE_LENGTH
 from readinglist.services.papers import UnidentifiablePaper, identity_for, resolve_paper
 from readinglist.services.queue import queue_enrichment
 from readinglist.services.versioning import begin_library_write
@@ -135,7 +136,12 @@ def dump_library(*, library: Library, exported_by: User) -> dict[str, Any]:
                 "name": rl.name,
                 "description": rl.description,
                 "items": [
-                    {"key": str(item.key), "entry": str(item.entry.key), "position": item.position}
+                    {
+                        "key": str(item.key),
+                        "entry": str(item.entry.key),
+                        "position": item.position,
+                        "public_note": item.public_note,
+                    }
                     for item in rl.items.select_related("entry").order_by("position", "id")
                 ],
             }
@@ -346,7 +352,7 @@ class _EntryFile:
 class _File:
     tags: list[tuple[UUID, str, str]]
     entries: list[_EntryFile]
-    lists: list[tuple[UUID, str, str, list[tuple[UUID, UUID, int]]]]
+    lists: list[tuple[UUID, str, str, list[tuple[UUID, UUID, int, str]]]]
 
 
 def read_backup(data: Any) -> _File:
@@ -399,6 +405,11 @@ def read_backup(data: Any) -> _File:
                         f"lists[{i}].items[{j}].position",
                         low=-(2**62),
                         high=2**62,
+                    ),
+                    check.text(
+                        place.get("public_note", ""),
+                        f"lists[{i}].items[{j}].public_note",
+                        limit=MAX_PUBLIC_NOTE_LENGTH,
                     ),
                 )
             )
@@ -611,9 +622,10 @@ def _restore(*, user: User, library: Library, backup: _File, report: RestoreRepo
                 reading_list=reading_list,
                 entry=entries[entry_key],
                 position=position,
+                public_note=public_note,
                 version=version,
             )
-            for place_key, entry_key, position in places
+            for place_key, entry_key, position, public_note in places
         )
         report.lists += 1
 

@@ -27,6 +27,7 @@ from readinglist.models import (
 )
 from readinglist.services.versioning import (
     begin_library_write,
+    current_row,
     delete_with_tombstone,
     write_tombstones,
 )
@@ -34,6 +35,7 @@ from readinglist.services.versioning import (
 POSITION_GAP = 1024
 MAX_LIST_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
+MAX_PUBLIC_NOTE_LENGTH = 2_000
 
 Edge = Literal["first", "last"]
 
@@ -85,6 +87,26 @@ def update_list(
         reading_list.version = reading_list.library.version
         reading_list.save(update_fields=["name", "description", "version", "updated_at"])
     return reading_list
+
+
+def set_public_note(
+    *, user: User, item: ReadingListItem, note: str, base_version: int | None = None
+) -> ReadingListItem:
+    """What the list shows about this paper where it is public (Markdown; "" for nothing).
+    Only the list's curators (`require_list_curator`) write it: it is published text."""
+    note = note.strip()
+    if "\x00" in note:
+        raise ValidationError({"public_note": "Remove the NUL character."})
+    if len(note) > MAX_PUBLIC_NOTE_LENGTH:
+        raise ValidationError({"public_note": f"At most {MAX_PUBLIC_NOTE_LENGTH} characters."})
+    with transaction.atomic():
+        require_list_curator(user=user, reading_list=item.reading_list)
+        library = begin_library_write(library_id=item.library_id)
+        item = current_row(item, base_version=base_version)
+        item.public_note = note
+        item.version = library.version
+        item.save(update_fields=["public_note", "version", "updated_at"])
+    return item
 
 
 def delete_list(*, user: User, reading_list: ReadingList) -> Library:

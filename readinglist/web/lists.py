@@ -11,16 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from readinglist.access import list_for
+from readinglist.access import LabPermissionDenied, list_for, require_list_curator
 from readinglist.entry_rows import attach_entry_details
 from readinglist.markdown import render as render_markdown
-from readinglist.models import Library, ReadingList, ReadingListItem
+from readinglist.models import Library, ReadingList, ReadingListItem, User
 from readinglist.services.labs import publish_list, unpublish_list
 from readinglist.services.lists import (
+    MAX_PUBLIC_NOTE_LENGTH,
     create_list,
     delete_list,
     move_item,
     remove_from_list,
+    set_public_note,
     update_list,
 )
 from readinglist.web.common import (
@@ -53,6 +55,13 @@ class MoveForm(forms.Form):
 
 class RemoveForm(forms.Form):
     item = id_field()
+
+
+class PublicNoteForm(forms.Form):
+    item = id_field()
+    public_note = forms.CharField(
+        required=False, max_length=MAX_PUBLIC_NOTE_LENGTH, strip=False, widget=forms.Textarea
+    )
 
 
 def _visible_list(request: HttpRequest, pk: int) -> ReadingList:
@@ -129,6 +138,8 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
                 for index, item in enumerate(items)
             ],
             "public_url": public_url,
+            "is_curator": _is_curator(current_user(request), reading_list),
+            "max_public_note": MAX_PUBLIC_NOTE_LENGTH,
             "form": ListForm(
                 initial={"name": reading_list.name, "description": reading_list.description}
             ),
@@ -197,6 +208,31 @@ def remove(request: HttpRequest, pk: int) -> HttpResponse:
         assert item is not None
         remove_from_list(user=current_user(request), item=item)
         messages.success(request, "Removed from the list.")
+    else:
+        form_errors(request, form.errors)
+    return back(request, reverse("web:list", args=[pk]))
+
+
+def _is_curator(user: User, reading_list: ReadingList) -> bool:
+    """Whether to show the curators' forms; the services decide again."""
+    try:
+        require_list_curator(user=user, reading_list=reading_list)
+    except LabPermissionDenied:
+        return False
+    return True
+
+
+@page_action
+def public_note(request: HttpRequest, pk: int) -> HttpResponse:
+    reading_list = _visible_list(request, pk)
+    form = PublicNoteForm(request.POST)
+    if form.is_valid():
+        item = _item(reading_list, form.cleaned_data["item"])
+        assert item is not None
+        set_public_note(
+            user=current_user(request), item=item, note=form.cleaned_data["public_note"]
+        )
+        messages.success(request, "Public note saved.")
     else:
         form_errors(request, form.errors)
     return back(request, reverse("web:list", args=[pk]))

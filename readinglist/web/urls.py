@@ -33,6 +33,7 @@ urlpatterns = [
     path("lists/<int:pk>/move", lists.move, name="list-move"),
     path("lists/<int:pk>/remove", lists.remove, name="list-remove"),
     path("lists/<int:pk>/publish", lists.publish, name="list-publish"),
+    path("lists/<int:pk>/public-note", lists.public_note, name="list-public-note"),
     path("", include("readinglist.web.labs_urls")),
     path("", include("readinglist.web.account_urls")),
 ]

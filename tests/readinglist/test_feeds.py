@@ -12,13 +12,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from readinglist.feeds import CalendarEvent, icalendar
-from readinglist.models import Entry, Lab, Library, Note, User
+from readinglist.models import Entry, Lab, Library, User
 from readinglist.services import discussion, journal_club
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper, set_reading_status
 from readinglist.services.entry_metadata import edit_details
 from readinglist.services.labs import publish_list, rotate_feed_token
-from readinglist.services.lists import add_to_list, create_list
+from readinglist.services.lists import add_to_list, create_list, set_public_note
 
 A = "{http://www.w3.org/2005/Atom}"
 SECRET = "PRIVATE-NOTE-DO-NOT-LEAK"
@@ -174,10 +174,8 @@ def test_public_list_page_and_atom_show_curator_notes_safely(
 ) -> None:
     entry = Entry.objects.get(library=lab_library)
     reading_list = create_list(user=alice, library=lab_library, name="Must <read>")
-    add_to_list(user=alice, reading_list=reading_list, entry=entry)
-    Note.objects.create(
-        library=lab_library, entry=entry, author=alice, body="<script>alert(1)</script> **key**"
-    )
+    item, _ = add_to_list(user=alice, reading_list=reading_list, entry=entry)
+    set_public_note(user=alice, item=item, note="<script>alert(1)</script> **key**")
     token = publish_list(user=alice, reading_list=reading_list).public_token
     assert token
 
@@ -188,18 +186,19 @@ def test_public_list_page_and_atom_show_curator_notes_safely(
     assert "<strong>key</strong>" in html
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
-    assert "Shared &lt;b&gt;note&lt;/b&gt;" in html
+    # The library's own notes (Bob's, saved with the paper) are not the curators' to publish.
+    assert "Shared" not in html
     for private in (SECRET, COMMENT, "@example.org"):
         assert private not in html
 
     feed = anon_client.get(f"/api/v1/public/lists/{token}/feed.atom")
     root = parse_atom(feed.content)
-    (item,) = root.findall(f"{A}entry")
-    assert item.findtext(f"{A}title") == "Attention & <Friends>"
-    content = item.findtext(f"{A}content") or ""
+    (atom_item,) = root.findall(f"{A}entry")
+    assert atom_item.findtext(f"{A}title") == "Attention & <Friends>"
+    content = atom_item.findtext(f"{A}content") or ""
     assert "<strong>key</strong>" in content
     assert "<script>" not in content
-    for private in (SECRET, COMMENT, "@example.org"):
+    for private in ("Shared", SECRET, COMMENT, "@example.org"):
         assert private not in feed.content.decode()
 
 
