@@ -177,14 +177,15 @@ def comment_thread_keys(roots: QuerySet[Comment]) -> list[UUID]:
     """The keys of the comments `roots` and of every reply under them, however deep (one
     query per level): what deleting them (or what they hang on) removes, each needing its
     tombstone."""
-    rows = list(roots.values_list("pk", "key"))
-    keys = [key for _, key in rows]
-    level = [pk for pk, _ in rows]
+    found = dict(roots.values_list("pk", "key"))
+    level = list(found)
     while level:
-        rows = list(Comment.objects.filter(parent_id__in=level).values_list("pk", "key"))
-        keys += [key for _, key in rows]
-        level = [pk for pk, _ in rows]
-    return keys
+        # A reply may itself be among the roots (a reply on a highlight names it too).
+        rows = Comment.objects.filter(parent_id__in=level).exclude(pk__in=list(found))
+        replies = dict(rows.values_list("pk", "key"))
+        found.update(replies)
+        level = list(replies)
+    return list(found.values())
 
 
 def write_tombstones(
