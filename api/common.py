@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from readinglist.access import library_for
 from readinglist.models import Library, User
+from readinglist.numbers import ascii_int
 from readinglist.pagination import CountWhenFullPaginator
 
 VERSION_HEADER = "Last-Modified-Version"
@@ -66,9 +67,10 @@ def base_version_param(request: Request) -> int | None:
     raw = request.query_params.get("version")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    version = ascii_int(raw)
+    if version is None:
         raise ValidationError({"version": ["Must be a non-negative integer."]})
-    return int(raw)
+    return version
 
 
 def with_version(response: Response, library: Library) -> Response:

@@ -36,7 +36,7 @@ from api.serializers.labs import (
     TransferSerializer,
     WhoReadFilterSerializer,
 )
-from readinglist.access import lab_for, require_lab_role
+from readinglist.access import lab_for, parse_id, require_lab_role
 from readinglist.models import (
     Activity,
     Invitation,
@@ -245,7 +245,7 @@ class MemberViewSet(viewsets.GenericViewSet[Membership]):
 
     def member(self, lab: Lab) -> User:
         raw = str(self.kwargs["pk"])
-        user_id = int(raw) if raw.isdigit() and len(raw) <= 18 else 0
+        user_id = parse_id(raw) or 0
         found = (
             Membership.objects.filter(lab=lab, user_id=user_id).select_related("user").first()
             if user_id

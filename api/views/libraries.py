@@ -24,6 +24,7 @@ from api.serializers.sync import (
 from api.throttling import SaveThrottle
 from readinglist import sync
 from readinglist.models import Library, Membership
+from readinglist.numbers import ascii_int
 from readinglist.services.libraries import rename_library
 
 ChangesResponse = inline_serializer(
@@ -82,8 +83,8 @@ class LibraryViewSet(
         query = ChangesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        known = request.headers.get("If-Modified-Since-Version", "")
-        if known.isdigit() and "cursor" not in params and library.version <= int(known):
+        known = ascii_int(request.headers.get("If-Modified-Since-Version", ""))
+        if known is not None and "cursor" not in params and library.version <= known:
             return with_version(Response(status=status.HTTP_304_NOT_MODIFIED), library)
         since, until, after = params["since"], None, None
         if "cursor" in params:

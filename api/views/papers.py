@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from api.common import request_user
 from api.serializers.core import MAX_INPUT_LENGTH, PaperSerializer
 from readinglist import identifiers as ids
+from readinglist.access import parse_id
 from readinglist.models import Entry, Paper
 from readinglist.querysets import PaperQuerySet
 
@@ -26,7 +27,7 @@ class PaperViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Paper]):
         return Paper.objects.filter(pk__in=saved).prefetch_related("identifiers")
 
     def get_object(self) -> Paper:
-        if not str(self.kwargs["pk"]).isdigit():
+        if parse_id(self.kwargs["pk"]) is None:
             raise NotFound()
         return super().get_object()
 

@@ -12,6 +12,7 @@ from readinglist.enrichment.http import Fetch, FetchError, fetch, known
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.io.records import join_date
 from readinglist.metadata import ItemType, clean_text
+from readinglist.numbers import ascii_digits
 
 EFETCH = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/efetch.fcgi?db=pubmed&id={}&retmode=xml"
 IDCONV = "https://www.ncbi.nlm.nih.gov/pmc/utils/idconv/v1.0/?ids={}&format=json"
@@ -33,7 +34,7 @@ def _text(node: ET.Element | None) -> str:
 
 def _month(value: str) -> str:
     value = value.strip().lower()
-    return value if value.isdigit() else str(_MONTHS.get(value[:3], ""))
+    return value if ascii_digits(value) else str(_MONTHS.get(value[:3], ""))
 
 
 def _published(article: ET.Element) -> str:
@@ -127,7 +128,7 @@ def pmid_of_pmcid(pmcid: str, *, get: Fetch = fetch) -> str | None:
     for record in records:
         # The converter sends the PMID as a number, older answers as a string.
         pmid = record.get("pmid") if isinstance(record, dict) else None
-        if isinstance(pmid, int | str) and not isinstance(pmid, bool) and str(pmid).isdigit():
+        if isinstance(pmid, int | str) and not isinstance(pmid, bool) and ascii_digits(str(pmid)):
             return str(pmid)
     return None  # {"status": "error", "errmsg": "Identifier not found in PMC"}, or no PMID
 

@@ -18,6 +18,7 @@ from readinglist import identifiers as ids
 from readinglist.io.citekeys import assign_citekeys
 from readinglist.io.latex import latex_escape
 from readinglist.io.records import ImportFileError, Record, cleaned, join_date, split_date
+from readinglist.numbers import ascii_digits
 
 _MONTHS = {
     name: number
@@ -73,7 +74,7 @@ def decode_latex(value: str) -> str:
 
 def _month(value: str) -> str:
     value = value.strip().lower().rstrip(".")
-    if value.isdigit():
+    if ascii_digits(value):
         return value
     number = _MONTHS.get(value)
     return str(number) if number is not None else ""

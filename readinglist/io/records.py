@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from readinglist.metadata import ItemType, clean_text
+from readinglist.numbers import ascii_digits
 
 # Schemes a record may carry, in the spelling `PageMetadata.identifiers` uses.
 SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
@@ -96,13 +97,13 @@ def split_date(published: str) -> tuple[str, str, str]:
 
 def join_date(year: str, month: str = "", day: str = "") -> str:
     year = year.strip()
-    if not re.fullmatch(r"\d{4}", year):
+    if not re.fullmatch(r"[0-9]{4}", year):
         return ""
     month = month.strip()
-    if not month.isdigit() or not 1 <= int(month) <= 12:
+    if not ascii_digits(month) or not 1 <= int(month) <= 12:
         return year
     day = day.strip()
-    if not day.isdigit() or not 1 <= int(day) <= 31:
+    if not ascii_digits(day) or not 1 <= int(day) <= 31:
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
 

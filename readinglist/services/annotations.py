@@ -34,6 +34,7 @@ from readinglist.services.versioning import (
     delete_with_tombstone,
     write_tombstones,
 )
+from readinglist.text import require_storable
 
 MAX_NOTE_LENGTH = 100_000
 MAX_COMMENT_LENGTH = 100_000
@@ -69,7 +70,7 @@ def clean_note_body(body: str) -> str:
         raise ValidationError({"body": "A note needs a body."})
     if len(body) > MAX_NOTE_LENGTH:
         raise ValidationError({"body": f"At most {MAX_NOTE_LENGTH} characters."})
-    return body
+    return require_storable(body, field="body")
 
 
 def exact_text_of(selectors: Any) -> str:

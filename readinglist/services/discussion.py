@@ -26,6 +26,7 @@ from readinglist.services.versioning import (
     current_row,
     write_tombstones,
 )
+from readinglist.text import require_storable
 
 MAX_COMMENT_BODY = 20_000
 MAX_THREAD_DEPTH = 20
@@ -45,7 +46,7 @@ def clean_body(body: str) -> str:
         raise ValidationError({"body": "A comment needs a body."})
     if len(body) > MAX_COMMENT_BODY:
         raise ValidationError({"body": f"At most {MAX_COMMENT_BODY} characters."})
-    return body
+    return require_storable(body, field="body")
 
 
 def lab_role_for_library(*, user: User, library: Library) -> Role:

@@ -31,6 +31,7 @@ from readinglist.services.versioning import (
     delete_with_tombstone,
     write_tombstones,
 )
+from readinglist.text import require_storable
 
 POSITION_GAP = 1024
 MAX_LIST_NAME_LENGTH = 200
@@ -94,9 +95,7 @@ def set_public_note(
 ) -> ReadingListItem:
     """What the list shows about this paper where it is public (Markdown; "" for nothing).
     Only the list's curators (`require_list_curator`) write it: it is published text."""
-    note = note.strip()
-    if "\x00" in note:
-        raise ValidationError({"public_note": "Remove the NUL character."})
+    note = require_storable(note.strip(), field="public_note")
     if len(note) > MAX_PUBLIC_NOTE_LENGTH:
         raise ValidationError({"public_note": f"At most {MAX_PUBLIC_NOTE_LENGTH} characters."})
     with transaction.atomic():
