@@ -80,7 +80,10 @@ def update_list(
         description = clean_description(description)
     with transaction.atomic():
         require_writable(user=user, library_id=reading_list.library_id)
-        reading_list.library = begin_library_write(library_id=reading_list.library_id)
+        library = begin_library_write(library_id=reading_list.library_id)
+        # Re-read under the lock: a list deleted meanwhile is gone (404), not a failed write.
+        reading_list = current_row(reading_list)
+        reading_list.library = library
         if name is not None:
             reading_list.name = name
         if description is not None:
@@ -113,6 +116,7 @@ def delete_list(*, user: User, reading_list: ReadingList) -> Library:
     with transaction.atomic():
         require_writable(user=user, library_id=reading_list.library_id)
         library = begin_library_write(library_id=reading_list.library_id)
+        reading_list = current_row(reading_list)
         item_keys = list(reading_list.items.values_list("key", flat=True))
         if item_keys:
             write_tombstones(
@@ -153,6 +157,7 @@ def add_to_list(
         if existing is not None:
             return existing, False
         library = begin_library_write(library_id=reading_list.library_id)
+        reading_list, entry = current_row(reading_list), current_row(entry)
         existing = reading_list.items.filter(entry=entry).first()
         if existing is not None:
             return existing, False
@@ -182,6 +187,7 @@ def move_item(
     with transaction.atomic():
         require_writable(user=user, library_id=item.library_id)
         library = begin_library_write(library_id=item.library_id)
+        item = current_row(item)
         item.library = library
         _place(item=item, library=library, before=before, after=after, to=to)
         item.version = library.version
@@ -193,6 +199,7 @@ def remove_from_list(*, user: User, item: ReadingListItem) -> Library:
     with transaction.atomic():
         require_writable(user=user, library_id=item.library_id)
         library = begin_library_write(library_id=item.library_id)
+        item = current_row(item)
         delete_with_tombstone(
             item, library=library, object_type=Tombstone.ObjectType.LIST_ITEM, deleted_by=user
         )

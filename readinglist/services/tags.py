@@ -18,7 +18,7 @@ from readinglist.access import require_writable
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
-from readinglist.services.versioning import begin_library_write, delete_with_tombstone
+from readinglist.services.versioning import begin_library_write, current_row, delete_with_tombstone
 
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -66,6 +66,8 @@ def update_tag(*, user: User, tag: Tag, name: str | None = None, color: str | No
     with transaction.atomic():
         require_writable(user=user, library_id=tag.library_id)
         library = begin_library_write(library_id=tag.library_id)
+        # Re-read under the lock: a tag deleted meanwhile is gone (404), not a failed write.
+        tag = current_row(tag)
         tag.library = library
         if name is not None and name != tag.name:
             _check_name_free(library_id=library.pk, name=name, exclude=tag)
@@ -87,6 +89,7 @@ def merge_tags(*, user: User, source: Tag, target: Tag) -> Tag:
     with transaction.atomic():
         require_writable(user=user, library_id=source.library_id)
         library = begin_library_write(library_id=source.library_id)
+        source, target = current_row(source), current_row(target)
         _stamp_entries_tagged(tags=[source], library=library)
         EntryTag.objects.bulk_create(
             [
@@ -109,6 +112,7 @@ def delete_tag(*, user: User, tag: Tag) -> Library:
     with transaction.atomic():
         require_writable(user=user, library_id=tag.library_id)
         library = begin_library_write(library_id=tag.library_id)
+        tag = current_row(tag)
         _stamp_entries_tagged(tags=[tag], library=library)
         delete_with_tombstone(
             tag, library=library, object_type=Tombstone.ObjectType.TAG, deleted_by=user
@@ -137,6 +141,7 @@ def _set_tagged(*, user: User, tag: Tag, entry: Entry, tagged: bool) -> bool:
         if link.exists() == tagged:
             return False
         library = begin_library_write(library_id=tag.library_id)
+        tag, entry = current_row(tag), current_row(entry)
         if tagged:
             EntryTag.objects.bulk_create([EntryTag(entry=entry, tag=tag)], ignore_conflicts=True)
         else:
