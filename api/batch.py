@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from api.exceptions import ErrorAnswer, error_answer
 from api.serializers.core import EntryUpdateSerializer, SaveSerializer
+from api.serializers.strict import RejectUnknownFields
 from readinglist.metadata import PageMetadata
 from readinglist.models import Library, User
 from readinglist.services.batch import (
@@ -43,7 +44,7 @@ class OperationSerializer(serializers.Serializer[dict[str, Any]]):
     data = serializers.DictField(required=False)  # type: ignore[assignment]  # DRF pops it
 
 
-class BatchSerializer(serializers.Serializer[dict[str, Any]]):
+class BatchSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     operations = serializers.ListField(
         child=serializers.DictField(), min_length=1, max_length=MAX_OPERATIONS
     )

@@ -12,6 +12,7 @@ from django.db.models import Model, QuerySet
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
+from api.serializers.strict import RejectUnknownFields
 from readinglist.models import (
     MAX_TAG_LENGTH,
     Highlight,
@@ -111,22 +112,24 @@ class TagSerializer(serializers.ModelSerializer[Tag]):
         read_only_fields = fields
 
 
-class TagCreateSerializer(serializers.Serializer[dict[str, Any]]):
+class TagCreateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     library = ScopedId(scope="libraries", noun="library")
     name = serializers.CharField(max_length=MAX_TAG_LENGTH)
     color = serializers.CharField(max_length=COLOR_LENGTH, allow_blank=True, default="")
 
 
-class TagUpdateSerializer(RequireSomeChange, serializers.Serializer[dict[str, Any]]):
+class TagUpdateSerializer(
+    RejectUnknownFields, RequireSomeChange, serializers.Serializer[dict[str, Any]]
+):
     name = serializers.CharField(max_length=MAX_TAG_LENGTH, required=False)
     color = serializers.CharField(max_length=COLOR_LENGTH, allow_blank=True, required=False)
 
 
-class TagMergeSerializer(serializers.Serializer[dict[str, Any]]):
+class TagMergeSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     into = ScopedId(scope="tags", noun="tag in this library")
 
 
-class TagEntrySerializer(serializers.Serializer[dict[str, Any]]):
+class TagEntrySerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     entry = ScopedId(scope="entries", noun="entry in this library")
 
 
@@ -150,13 +153,15 @@ class NoteSerializer(serializers.ModelSerializer[Note]):
         read_only_fields = fields
 
 
-class NoteCreateSerializer(serializers.Serializer[dict[str, Any]]):
+class NoteCreateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     entry = ScopedId(scope="entries", noun="entry")
     # Markdown: leading and trailing white space can be meaningful.
     body = serializers.CharField(max_length=MAX_NOTE_LENGTH, trim_whitespace=False)
 
 
-class NoteUpdateSerializer(RequireSomeChange, serializers.Serializer[dict[str, Any]]):
+class NoteUpdateSerializer(
+    RejectUnknownFields, RequireSomeChange, serializers.Serializer[dict[str, Any]]
+):
     body = serializers.CharField(max_length=MAX_NOTE_LENGTH, trim_whitespace=False, required=False)
     version = serializers.IntegerField(min_value=0, required=False, help_text=BASE_VERSION_HELP)
 
@@ -182,7 +187,9 @@ class HighlightSerializer(serializers.ModelSerializer[Highlight]):
         read_only_fields = fields
 
 
-class HighlightFieldsSerializer(RequireSomeChange, serializers.Serializer[dict[str, Any]]):
+class HighlightFieldsSerializer(
+    RejectUnknownFields, RequireSomeChange, serializers.Serializer[dict[str, Any]]
+):
     """The changeable fields. Selectors are checked (not altered) by the service."""
 
     selectors = serializers.JSONField(
@@ -225,7 +232,7 @@ class ReadingListSerializer(serializers.ModelSerializer[ReadingList]):
         read_only_fields = fields
 
 
-class ReadingListCreateSerializer(serializers.Serializer[dict[str, Any]]):
+class ReadingListCreateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     library = ScopedId(scope="libraries", noun="library")
     name = serializers.CharField(max_length=MAX_LIST_NAME_LENGTH)
     description = serializers.CharField(
@@ -233,7 +240,9 @@ class ReadingListCreateSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
-class ReadingListUpdateSerializer(RequireSomeChange, serializers.Serializer[dict[str, Any]]):
+class ReadingListUpdateSerializer(
+    RejectUnknownFields, RequireSomeChange, serializers.Serializer[dict[str, Any]]
+):
     name = serializers.CharField(max_length=MAX_LIST_NAME_LENGTH, required=False)
     description = serializers.CharField(
         max_length=MAX_DESCRIPTION_LENGTH, allow_blank=True, required=False
@@ -261,7 +270,7 @@ class ReadingListItemSerializer(serializers.ModelSerializer[ReadingListItem]):
         read_only_fields = fields
 
 
-class ReadingListItemUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+class ReadingListItemUpdateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     public_note = serializers.CharField(
         max_length=MAX_PUBLIC_NOTE_LENGTH,
         allow_blank=True,
@@ -272,7 +281,7 @@ class ReadingListItemUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     version = serializers.IntegerField(min_value=0, required=False, help_text=BASE_VERSION_HELP)
 
 
-class PlacementSerializer(serializers.Serializer[dict[str, Any]]):
+class PlacementSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     """Where an item goes: just before or after another item of the list, or at either end."""
 
     before = ScopedId(scope="items", noun="item in this list", required=False)

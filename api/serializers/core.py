@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers.strict import RejectUnknownFields
 from readinglist.entry_rows import (
     ENTRY_METADATA_FIELDS,
     HIDDEN_SCHEMES,
@@ -28,7 +29,7 @@ MAX_INPUT_LENGTH = 2000
 MAX_LOOKUP_ITEMS = 200
 
 
-class PageMetadataSerializer(serializers.Serializer[dict[str, Any]]):
+class PageMetadataSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     title = serializers.CharField(max_length=MAX_LENGTHS["title"], required=False, allow_blank=True)
     authors = serializers.ListField(
         child=serializers.CharField(max_length=MAX_AUTHOR_LENGTH),
@@ -67,7 +68,7 @@ class PageMetadataSerializer(serializers.Serializer[dict[str, Any]]):
         return value
 
 
-class SaveSerializer(serializers.Serializer[dict[str, Any]]):
+class SaveSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     url = serializers.CharField(max_length=MAX_INPUT_LENGTH, help_text="Page URL or identifier")
     metadata = PageMetadataSerializer(required=False)
     library = serializers.IntegerField(required=False, min_value=1)
@@ -245,7 +246,7 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
         return entry_representation(listing_row(entry), details)
 
 
-class EntryDetailsSerializer(serializers.Serializer[dict[str, Any]]):
+class EntryDetailsSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     """A person's edit of what their library sees of a paper; `null` removes the edit of a
     field (the registry's or the library's own value shows again). Other libraries and the
     paper's registry record never change."""
@@ -290,7 +291,7 @@ class EntryDetailsSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
-class EntryUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+class EntryUpdateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     """The caller's own state plus tag membership as add/remove operations (they merge)."""
 
     status = serializers.ChoiceField(choices=ReadingState.Status.choices, required=False)
@@ -322,7 +323,7 @@ class EntryFilterSerializer(serializers.Serializer[dict[str, Any]]):
     q = serializers.CharField(required=False, max_length=500)
 
 
-class LibrarySerializer(serializers.ModelSerializer[Library]):
+class LibrarySerializer(RejectUnknownFields, serializers.ModelSerializer[Library]):
     role = serializers.CharField(read_only=True)
     can_edit = serializers.SerializerMethodField()
 
@@ -336,7 +337,7 @@ class LibrarySerializer(serializers.ModelSerializer[Library]):
         return role is not None and Role(role).can_edit
 
 
-class LookupRequestSerializer(serializers.Serializer[dict[str, Any]]):
+class LookupRequestSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     items = serializers.ListField(
         child=serializers.CharField(max_length=MAX_INPUT_LENGTH),
         min_length=1,

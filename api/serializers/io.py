@@ -6,13 +6,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers.strict import RejectUnknownFields
 from readinglist.io.formats import MAX_UPLOAD_BYTES, Format
 from readinglist.models import ImportJob
 
 EXPORT_FORMATS = [*(f.value for f in Format), "backup"]
 
 
-class ImportBodySerializer(serializers.Serializer[dict[str, Any]]):
+class ImportBodySerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     """A JSON import body; a multipart upload sends `file` (and optionally `format`) instead."""
 
     format = serializers.ChoiceField(choices=[f.value for f in Format], required=False)

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.serializers.content import IdField
+from api.serializers.strict import RejectUnknownFields
 from readinglist.markdown import render
 from readinglist.models import (
     Activity,
@@ -47,7 +48,7 @@ class LabSerializer(serializers.ModelSerializer[Lab]):
         read_only_fields = fields
 
 
-class LabNameSerializer(serializers.Serializer[dict[str, Any]]):
+class LabNameSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     name = serializers.CharField(max_length=MAX_LAB_NAME_LENGTH)
 
 
@@ -62,11 +63,11 @@ class MemberSerializer(serializers.ModelSerializer[Membership]):
         read_only_fields = fields
 
 
-class RoleChangeSerializer(serializers.Serializer[dict[str, Any]]):
+class RoleChangeSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     role = serializers.ChoiceField(choices=Membership.Role.choices)
 
 
-class TransferSerializer(serializers.Serializer[dict[str, Any]]):
+class TransferSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     user = IdField()
 
 
@@ -108,7 +109,7 @@ class InvitationSerializer(serializers.ModelSerializer[Invitation]):
         return "open"
 
 
-class InvitationCreateSerializer(serializers.Serializer[dict[str, Any]]):
+class InvitationCreateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     role = serializers.ChoiceField(choices=INVITABLE_ROLES, default=Membership.Role.MEMBER)
     max_uses = serializers.IntegerField(min_value=1, max_value=MAX_INVITATION_USES, default=1)
@@ -117,11 +118,11 @@ class InvitationCreateSerializer(serializers.Serializer[dict[str, Any]]):
     )
 
 
-class TokenSerializer(serializers.Serializer[dict[str, Any]]):
+class TokenSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     token = serializers.CharField(max_length=100)
 
 
-class ListRefSerializer(serializers.Serializer[dict[str, Any]]):
+class ListRefSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     list = IdField()
 
 
@@ -177,7 +178,7 @@ class CommentSerializer(serializers.ModelSerializer[Comment]):
         return [person.pk for person in comment.mentions.all()]
 
 
-class CommentCreateSerializer(serializers.Serializer[dict[str, Any]]):
+class CommentCreateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     entry = IdField()
     # Declared fields leave the class namespace (DRF's metaclass), so this shadows nothing.
     parent = IdField(required=False, allow_null=True, default=None)  # type: ignore[assignment]
@@ -185,7 +186,7 @@ class CommentCreateSerializer(serializers.Serializer[dict[str, Any]]):
     body = serializers.CharField(max_length=MAX_COMMENT_BODY, trim_whitespace=False)
 
 
-class CommentUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+class CommentUpdateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     body = serializers.CharField(max_length=MAX_COMMENT_BODY, trim_whitespace=False)
     version = serializers.IntegerField(min_value=0, required=False)
 
@@ -233,11 +234,11 @@ class SessionFieldsSerializer(serializers.Serializer[dict[str, Any]]):
     presenter = IdField(required=False, allow_null=True, default=None)
 
 
-class SessionCreateSerializer(SessionFieldsSerializer):
+class SessionCreateSerializer(RejectUnknownFields, SessionFieldsSerializer):
     entry = IdField()
 
 
-class SessionUpdateSerializer(serializers.Serializer[dict[str, Any]]):
+class SessionUpdateSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     starts_at = serializers.DateTimeField(required=False)
     duration_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
     location = serializers.CharField(
@@ -252,7 +253,7 @@ class SessionUpdateSerializer(serializers.Serializer[dict[str, Any]]):
         return attrs
 
 
-class DiscussedSerializer(serializers.Serializer[dict[str, Any]]):
+class DiscussedSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     notes = serializers.ListField(child=IdField(), max_length=100, default=list)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from api.serializers.strict import RejectUnknownFields
 from readinglist.models import ApiToken
 
 
-class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
+class ApiTokenSerializer(RejectUnknownFields, serializers.ModelSerializer[ApiToken]):
     """A token as listed: never its secret or digest."""
 
     class Meta:
