@@ -772,8 +772,9 @@ class JournalClubSession(LibraryObject):
 class ImportJob(models.Model):
     """A large import running on the worker; `done` of `total` records is its progress.
 
-    A worker that dies mid-import leaves the job "running" with a stale `heartbeat_at`;
-    another worker's sweep resumes it (the import is one transaction, so it starts over),
+    The import commits a batch of records at a time, with `done` and the report so far in
+    the same transaction. A worker that dies mid-import leaves the job "running" with a
+    stale `heartbeat_at`; another worker's sweep resumes it after the last committed batch,
     and after `MAX_IMPORT_ATTEMPTS` interrupted runs it is marked failed.
     """
 
@@ -789,6 +790,8 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # Only report what the import would do (nothing is written).
+    dry_run = models.BooleanField(default=False)
     # The uploaded text until the job has run (then emptied), and the import report after.
     content = models.TextField(blank=True)
     report = models.JSONField(default=dict, blank=True)

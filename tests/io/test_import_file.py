@@ -25,7 +25,7 @@ def test_a_small_file_is_imported_at_once_in_the_format_its_content_tells(alice:
 
 
 @pytest.mark.django_db
-def test_a_file_longer_than_the_threshold_becomes_a_job_and_a_dry_run_never_does(
+def test_a_file_longer_than_the_threshold_becomes_a_job_dry_run_or_not(
     alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("readinglist.services.imports.BACKGROUND_THRESHOLD", 1)
@@ -34,10 +34,15 @@ def test_a_file_longer_than_the_threshold_becomes_a_job_and_a_dry_run_never_does
     dry = imports.import_file(user=alice, library=library, text=BIB, dry_run=True)
     job = imports.import_file(user=alice, library=library, text=BIB)
 
-    assert isinstance(dry, imports.ImportReport)
+    assert isinstance(dry, ImportJob)
     assert dry.dry_run
     assert isinstance(job, ImportJob)
-    assert (job.total, job.format) == (2, "bibtex")
+    assert (job.total, job.format, job.dry_run) == (2, "bibtex", False)
+
+    imports.run_import_job(dry.pk)
+    dry.refresh_from_db()
+    assert (dry.status, dry.report["added"], dry.report["dry_run"]) == ("done", 2, True)
+    assert not Entry.objects.exists()
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from readinglist.models import Entry, Lab, Library, Note, Paper, ReadingList, Re
 from readinglist.services.accounts import personal_library
 from readinglist.services.annotations import create_highlight, create_note
 from readinglist.services.entries import save_paper, update_entry
-from readinglist.services.imports import import_records
+from readinglist.services.imports import ImportReport, import_records
 from readinglist.services.lists import add_to_list, create_list
 from tests.factories import UserFactory
 from tests.io.strategies import libraries
@@ -76,20 +76,36 @@ def test_dry_run_reports_and_writes_nothing(alice: User) -> None:
 
 
 @pytest.mark.django_db
-def test_a_failure_midway_leaves_nothing(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_midway_keeps_the_batches_before_it_and_a_rerun_goes_on_after_them(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
     library = personal_library(alice)
-    calls = []
+    monkeypatch.setattr("readinglist.services.imports.IMPORT_BATCH_SIZE", 2)
+    reports: list[int] = []
 
-    def progress(done: int, total: int) -> None:
-        calls.append(done)
-        raise RuntimeError("worker died")
+    def dies_after_the_first_batch(report: ImportReport) -> None:
+        reports.append(len(report.items))
+        if len(reports) == 2:
+            raise RuntimeError("worker died")
 
-    monkeypatch.setattr("readinglist.services.imports.PROGRESS_EVERY", 2)
+    partial = ImportReport(total=3)
     with pytest.raises(RuntimeError):
-        import_records(user=alice, library=library, records=_bib(), progress=progress)
-    assert calls == [2]
-    assert not Entry.objects.exists()
-    assert Library.objects.get(pk=library.pk).version == 0
+        import_records(
+            user=alice,
+            library=library,
+            records=_bib(),
+            report=partial,
+            on_batch=dies_after_the_first_batch,
+        )
+    assert reports == [2, 3]
+    assert len(partial.items) == 2  # the failed batch's record is not in the report
+    assert Entry.objects.filter(library=library).count() == 2
+    assert Library.objects.get(pk=library.pk).version == 1
+
+    finished = import_records(user=alice, library=library, records=_bib(), report=partial)
+    assert [item.outcome for item in finished.items] == ["added"] * 3
+    assert Entry.objects.filter(library=library).count() == 3
+    assert Library.objects.get(pk=library.pk).version == 2
 
 
 @pytest.mark.django_db
