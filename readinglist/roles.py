@@ -1,7 +1,7 @@
 """Lab roles and what each one may do: the one role ladder every check asks.
 
-Owners run the lab; admins moderate and manage members below owner; members add, tag and
-discuss; viewers read. A personal library's owner counts as its owner.
+Owners run the lab; admins moderate and manage members and viewers (not each other); members
+add, tag and discuss; viewers read. A personal library's owner counts as its owner.
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ class Role(models.TextChoices):
         return self.at_least(Role.ADMIN)
 
     def can_manage(self, target: Role, new_role: Role | None = None) -> bool:
-        """Change `target`'s role (to `new_role`) or remove them: owners manage anyone;
-        admins manage members, viewers and other admins, and appoint up to admin."""
+        """Change `target`'s role (to `new_role`) or remove them. Owners manage anyone.
+        Admins manage members and viewers and may make them admins, but an admin is
+        answerable to the owners only: no admin demotes or removes another (or an owner)."""
         if self is Role.OWNER:
             return True
-        if self is not Role.ADMIN or target is Role.OWNER:
+        if self is not Role.ADMIN or target in (Role.OWNER, Role.ADMIN):
             return False
         return new_role is not Role.OWNER
 

@@ -61,6 +61,10 @@ def test_the_role_ladder() -> None:
     assert not Role.ADMIN.can_manage(Role.OWNER)
     assert not Role.ADMIN.can_manage(Role.MEMBER, Role.OWNER)
     assert not Role.MEMBER.can_manage(Role.VIEWER)
+    # Admins answer to the owners: none demotes or removes another.
+    assert Role.OWNER.can_manage(Role.ADMIN, Role.MEMBER)
+    assert not Role.ADMIN.can_manage(Role.ADMIN)
+    assert not Role.ADMIN.can_manage(Role.ADMIN, Role.MEMBER)
 
 
 @pytest.mark.django_db
