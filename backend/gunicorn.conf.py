@@ -13,3 +13,5 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 accesslog = "-"
+# Secrets in URLs (feeds, public lists, invitations) are redacted from each access line.
+logger_class = "backend.redact.RedactingAccessLogger"
