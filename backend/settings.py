@@ -264,6 +264,7 @@ def env_rate(name: str, default: str) -> str | None:
 API_THROTTLE_RATES = {
     "save": env_rate("API_THROTTLE_SAVE", "120/min"),
     "lookup": env_rate("API_THROTTLE_LOOKUP", "600/min"),
+    "import": env_rate("API_THROTTLE_IMPORT", "20000/hour"),  # records
 }
 # Request bodies above this are refused with 400 before any view parses them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_BODY_BYTES", 2_621_440, minimum=1024)

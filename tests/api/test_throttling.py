@@ -52,3 +52,33 @@ def test_rate_settings_are_validated(value: str, ok: bool) -> None:
     assert (result.returncode == 0) == ok
     if not ok:
         assert "API_THROTTLE_SAVE must look like 120/min" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_batch_counts_each_operation_as_a_save(
+    alice: User, alice_client: APIClient, settings: Any
+) -> None:
+    settings.API_THROTTLE_RATES = {"save": "5/min", "lookup": None}
+    library = personal_library(alice)
+    operations = [{"op": "save", "url": f"arXiv:2402.{n:05d}"} for n in range(4)]
+    url = f"/api/v1/libraries/{library.pk}/batch"
+
+    assert alice_client.post(url, {"operations": operations}, format="json").status_code == 200
+    too_many = alice_client.post(url, {"operations": operations[:2]}, format="json")
+    assert too_many.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert alice_client.post("/api/v1/save", {"url": "arXiv:2402.09999"}).status_code == 201
+    assert Entry.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_imports_count_their_records(alice: User, alice_client: APIClient, settings: Any) -> None:
+    settings.API_THROTTLE_RATES = {"save": None, "lookup": None, "import": "5/hour"}
+    library = personal_library(alice)
+    bib = "\n".join(f"@misc{{m{n}, title={{Work {n}}}, year={{2020}}}}" for n in range(4))
+    url = f"/api/v1/libraries/{library.pk}/import"
+
+    assert alice_client.post(url, {"content": bib}, format="json").status_code == 201
+    assert alice_client.post(url, {"content": bib}, format="json").status_code == 201
+    refused = alice_client.post(url, {"content": bib}, format="json")
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert int(refused["Retry-After"]) > 0
