@@ -37,6 +37,7 @@ from readinglist.services.entries import delete_entry, update_entry
 from readinglist.services.entry_metadata import contribution_of, edit_details
 from readinglist.services.journal_club import cancel_session, mark_discussed, schedule_session
 from readinglist.services.lists import add_to_list
+from readinglist.services.versioning import StaleObject
 from readinglist.web.common import (
     MAX_ID,
     back,
@@ -254,7 +255,10 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         "edited_fields": sorted(contribution_of(entry).overrides),
         "code_links": code_links(entry.abstract),
         "tags": sorted(entry.tags.all(), key=lambda tag: tag.name.casefold()),
-        "notes": [(note, render_markdown(note.body)) for note in entry.notes.all()],
+        "notes": [
+            (note, render_markdown(note.body), request.session.pop(_draft_key(note.pk), None))
+            for note in entry.notes.all()
+        ],
         "highlights": list(entry.highlights.all()),
         "my_status": my_state.status if my_state else ReadingState.Status.UNREAD,
         "statuses": ReadingState.Status.choices,
@@ -364,18 +368,32 @@ def _visible_note(request: HttpRequest, pk: int) -> Note:
     return found(lambda: note_for(current_user(request), pk))
 
 
+def _draft_key(note_id: int) -> str:
+    return f"unsaved_note:{note_id}"
+
+
 @page_action
 def edit_note(request: HttpRequest, pk: int) -> HttpResponse:
     note = _visible_note(request, pk)
     form = NoteForm(request.POST)
     if form.is_valid():
-        update_note(
-            user=current_user(request),
-            note=note,
-            body=form.cleaned_data["body"],
-            base_version=form.cleaned_data["version"],
-        )
-        messages.success(request, "Note saved.")
+        try:
+            update_note(
+                user=current_user(request),
+                note=note,
+                body=form.cleaned_data["body"],
+                base_version=form.cleaned_data["version"],
+            )
+        except StaleObject:
+            # Keep what they typed: the page shows it beside the version that won.
+            request.session[_draft_key(note.pk)] = form.cleaned_data["body"]
+            messages.error(
+                request,
+                "Someone changed this meanwhile: your text was not saved. It is below, "
+                "beside the current version.",
+            )
+        else:
+            messages.success(request, "Note saved.")
     else:
         form_errors(request, form.errors)
     return back(request, reverse("web:entry", args=[note.entry_id]) + "#notes")
