@@ -337,6 +337,8 @@ class LibraryObject(models.Model):
 
 class Tag(LibraryObject):
     name = models.CharField(max_length=MAX_TAG_LENGTH)
+    # `readinglist.text.fold_tag_name(name)`, kept by the services: what uniqueness compares.
+    folded = models.CharField(max_length=4 * MAX_TAG_LENGTH)
     color = models.CharField(max_length=7, blank=True)
 
     class Meta(LibraryObject.Meta):
@@ -344,9 +346,12 @@ class Tag(LibraryObject):
         constraints = [
             *LibraryObject.Meta.constraints,
             models.UniqueConstraint(
-                "library", Lower("name"), name="readinglist_tag_name_ci_unique_per_library"
+                fields=["library", "folded"], name="readinglist_tag_folded_unique_per_library"
             ),
             models.CheckConstraint(condition=~Q(name=""), name="readinglist_tag_name_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(folded=""), name="readinglist_tag_folded_not_empty"
+            ),
         ]
 
     def __str__(self) -> str:

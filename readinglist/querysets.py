@@ -16,6 +16,7 @@ from django.db.models import BigIntegerField, Count, F, OuterRef, Q, Subquery, V
 from django.db.models.functions import Cast
 
 from readinglist.roles import EDITOR_ROLES
+from readinglist.text import fold_tag_name
 
 # Written-out SQL names the table; the model is out of reach here (see the docstring).
 MEMBERSHIP_TABLE = "readinglist_membership"
@@ -133,7 +134,8 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.order_by("-added_at", "-id")
 
     def tagged(self, name: str) -> EntryQuerySet:
-        return self.filter(tags__name__iexact=name)
+        """Entries with the tag `name` names (compared as tags are: `fold_tag_name`)."""
+        return self.filter(tags__folded=fold_tag_name(name))
 
     def with_status(self, user: User, status: str) -> EntryQuerySet:
         """Entries in `user`'s own reading status; "unread" includes entries never touched."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 
 
@@ -23,3 +25,10 @@ def require_storable(value: str, *, field: str) -> str:
     if problem is not None:
         raise ValidationError({field: problem})
     return value
+
+
+def fold_tag_name(name: str) -> str:
+    """The key two tag names are one tag by: Unicode case folding between NFKC
+    normalisations, so "Über" is "über", the "fi" ligature is "fi" and full-width letters
+    are letters, on every database (SQLite's and PostgreSQL's lower() differ past ASCII)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())

@@ -65,6 +65,7 @@ from readinglist.services.lists import MAX_PUBLIC_NOTE_LENGTH
 from readinglist.services.papers import UnidentifiablePaper, identity_for, resolve_paper
 from readinglist.services.queue import queue_enrichment
 from readinglist.services.versioning import begin_library_write
+from readinglist.text import fold_tag_name
 
 FORMAT = "readinglist-backup"
 FORMAT_VERSION = 2
@@ -371,9 +372,9 @@ def read_backup(data: Any) -> _File:
         item = check.mapping(raw, f"tags[{i}]")
         name = check.text(item.get("name"), f"tags[{i}].name", limit=MAX_TAG_LENGTH, empty=False)
         color = check.text(item.get("color"), f"tags[{i}].color", limit=7)
-        if name.casefold() in folded:
+        if fold_tag_name(name) in folded:
             raise check.fail(f"tags[{i}].name", "appears twice")
-        folded.add(name.casefold())
+        folded.add(fold_tag_name(name))
         tags.append((check.key(item.get("key"), f"tags[{i}].key"), name.strip(), color))
     reader: Callable[[_Checker, Mapping[str, Any], str, Any], _EntryFile] = (
         _read_entry_v1 if version == 1 else _read_entry_v2
@@ -384,7 +385,7 @@ def read_backup(data: Any) -> _File:
     ]
     for entry in entries:
         for name in entry.tags:
-            if name.casefold() not in folded:
+            if fold_tag_name(name) not in folded:
                 raise check.fail(f"entry {entry.key}", f"tag {name!r} is not in `tags`")
     entry_keys = {entry.key for entry in entries}
     lists = []
@@ -581,7 +582,14 @@ def restore_library(*, user: User, library: Library, data: Any) -> RestoreReport
 def _restore(*, user: User, library: Library, backup: _File, report: RestoreReport) -> None:
     version = library.version
     tags = {
-        name.casefold(): Tag(library=library, key=key, name=name, color=color, version=version)
+        fold_tag_name(name): Tag(
+            library=library,
+            key=key,
+            name=name,
+            folded=fold_tag_name(name),
+            color=color,
+            version=version,
+        )
         for key, name, color in backup.tags
     }
     Tag.objects.bulk_create(tags.values())
@@ -591,7 +599,7 @@ def _restore(*, user: User, library: Library, backup: _File, report: RestoreRepo
         entry = _restore_entry(user=user, library=library, item=item)
         entries[item.key] = entry
         EntryTag.objects.bulk_create(
-            [EntryTag(entry=entry, tag=tags[name.casefold()]) for name in item.tags],
+            [EntryTag(entry=entry, tag=tags[fold_tag_name(name)]) for name in item.tags],
             ignore_conflicts=True,
         )
         Note.objects.bulk_create(

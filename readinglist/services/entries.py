@@ -35,6 +35,7 @@ from readinglist.services.versioning import (
     current_row,
     write_tombstones,
 )
+from readinglist.text import fold_tag_name
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,8 @@ def keep_local_identifiers(*, entry: Entry, keys: Sequence[tuple[str, str, str]]
 
 
 def tags_by_folded_name(*, library_id: int) -> dict[str, Tag]:
-    """The library's tags by case-folded name, folded in Python: SQLite's LOWER() only knows
-    ASCII, so a database-side comparison would miss "Über" for "über" there."""
-    return {tag.name.casefold(): tag for tag in Tag.objects.filter(library_id=library_id)}
+    """The library's tags by their folded name (`fold_tag_name`)."""
+    return {tag.folded: tag for tag in Tag.objects.filter(library_id=library_id)}
 
 
 def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
@@ -172,19 +172,19 @@ def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
     for name in names:
         cleaned = clean_text(name)
         if cleaned:
-            wanted.setdefault(cleaned.casefold(), cleaned)
+            wanted.setdefault(fold_tag_name(cleaned), cleaned)
     if not wanted:
         return []
     library = entry.library
     existing = tags_by_folded_name(library_id=library.pk)
     missing = [
-        Tag(library=library, name=name, version=library.version)
+        Tag(library=library, name=name, folded=folded, version=library.version)
         for folded, name in wanted.items()
         if folded not in existing
     ]
     if missing:
         Tag.objects.bulk_create(missing)
-        existing.update((tag.name.casefold(), tag) for tag in missing)
+        existing.update((tag.folded, tag) for tag in missing)
     tags = [existing[folded] for folded in wanted if folded in existing]
     EntryTag.objects.bulk_create(
         [EntryTag(entry=entry, tag=tag) for tag in tags], ignore_conflicts=True
@@ -276,7 +276,7 @@ def update_entry(
             add_tags(entry=entry, names=add)
         if remove:
             by_name = tags_by_folded_name(library_id=library.pk)
-            doomed = [by_name[f] for n in remove if (f := clean_text(n).casefold()) in by_name]
+            doomed = [by_name[f] for n in remove if (f := fold_tag_name(clean_text(n))) in by_name]
             EntryTag.objects.filter(entry=entry, tag__in=doomed).delete()
         if add or remove:
             entry.version = library.version

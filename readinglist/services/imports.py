@@ -39,12 +39,14 @@ from readinglist.metadata import (
     MAX_LENGTHS,
     PageMetadata,
     Source,
+    clean_text,
 )
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, ImportJob, Library, User
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import find_paper, identity_for
 from readinglist.services.queue import queue_import
 from readinglist.services.versioning import library_precondition, one_version_per_write
+from readinglist.text import fold_tag_name
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +137,10 @@ def metadata_for(record: Record) -> PageMetadata:
 
 
 def _has_tags(entry: Entry, tags: Sequence[str]) -> bool:
-    wanted = {t.strip().casefold() for t in tags if t.strip()}
+    wanted = {fold_tag_name(clean_text(t)) for t in tags if t.strip()}
     if not wanted:
         return True
-    present = {
-        name.casefold()
-        for name in EntryTag.objects.filter(entry=entry).values_list("tag__name", flat=True)
-    }
+    present = set(EntryTag.objects.filter(entry=entry).values_list("tag__folded", flat=True))
     return wanted <= present
 
 

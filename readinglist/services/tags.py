@@ -10,8 +10,6 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from readinglist.access import require_writable
@@ -19,6 +17,7 @@ from readinglist.errors import DomainError, ErrorKind
 from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, Library, Tag, Tombstone, User
 from readinglist.services.versioning import begin_library_write, current_row, delete_with_tombstone
+from readinglist.text import fold_tag_name
 
 COLOR_PATTERN = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -56,7 +55,13 @@ def create_tag(*, user: User, library: Library, name: str, color: str = "") -> T
         require_writable(user=user, library_id=library.pk)
         library = begin_library_write(library_id=library.pk)
         _check_name_free(library_id=library.pk, name=name)
-        return Tag.objects.create(library=library, name=name, color=color, version=library.version)
+        return Tag.objects.create(
+            library=library,
+            name=name,
+            folded=fold_tag_name(name),
+            color=color,
+            version=library.version,
+        )
 
 
 def update_tag(*, user: User, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
@@ -71,12 +76,12 @@ def update_tag(*, user: User, tag: Tag, name: str | None = None, color: str | No
         tag.library = library
         if name is not None and name != tag.name:
             _check_name_free(library_id=library.pk, name=name, exclude=tag)
-            tag.name = name
+            tag.name, tag.folded = name, fold_tag_name(name)
             _stamp_entries_tagged(tags=[tag], library=library)
         if color is not None:
             tag.color = color
         tag.version = library.version
-        tag.save(update_fields=["name", "color", "version", "updated_at"])
+        tag.save(update_fields=["name", "folded", "color", "version", "updated_at"])
     return tag
 
 
@@ -154,10 +159,7 @@ def _set_tagged(*, user: User, tag: Tag, entry: Entry, tagged: bool) -> bool:
 
 def _check_name_free(*, library_id: int, name: str, exclude: Tag | None = None) -> None:
     """Runs under the library lock, so no other write can take the name before we commit."""
-    # Compared by the database's own lower() so the check agrees with the unique index.
-    clashing = Tag.objects.alias(lower=Lower("name")).filter(
-        library_id=library_id, lower=Lower(Value(name))
-    )
+    clashing = Tag.objects.filter(library_id=library_id, folded=fold_tag_name(name))
     if exclude is not None:
         clashing = clashing.exclude(pk=exclude.pk)
     existing = clashing.first()
