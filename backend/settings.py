@@ -290,6 +290,11 @@ TASKS = {
     }
 }
 
+# Posted log-ins on the admin site per client address and per user name in a window (the
+# cache is per process unless a shared one is configured: a floor, not a ceiling).
+ADMIN_LOGIN_ATTEMPTS = env_int("ADMIN_LOGIN_ATTEMPTS", 10, minimum=1)
+ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 300, minimum=1)
+
 # Emailed invitations, against a lab (or a hijacked account) mailing strangers in bulk.
 INVITATION_EMAILS_PER_ACCOUNT_HOUR = env_int("INVITATION_EMAILS_PER_ACCOUNT_HOUR", 20, minimum=1)
 INVITATION_EMAILS_PER_LAB_DAY = env_int("INVITATION_EMAILS_PER_LAB_DAY", 50, minimum=1)
