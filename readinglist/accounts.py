@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import secrets
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -20,3 +23,10 @@ class AccountAdapter(DefaultAccountAdapter):
             if commit:
                 personal_library(saved)
         return saved
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """Sign-up with an email that has an account answers as a new sign-up does, and
+        must take as long: a new account's password is hashed (most of its time), so this
+        path hashes one too, and throws it away."""
+        make_password(secrets.token_urlsafe(16))
+        super().send_account_already_exists_mail(email)
