@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import secrets
+from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.hashers import make_password

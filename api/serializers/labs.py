@@ -263,3 +263,47 @@ class SessionFilterSerializer(serializers.Serializer[dict[str, Any]]):
 
 class WhoReadFilterSerializer(serializers.Serializer[dict[str, Any]]):
     list = IdField(required=False)
+
+
+# Response shapes of the lab endpoints that answer with plain dictionaries (for the schema).
+
+
+class ActivityPageSerializer(serializers.Serializer[dict[str, Any]]):
+    """A cursor page of a lab's activity: newest first, no total count."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ActivitySerializer(many=True)
+
+
+class FeedUrlsSerializer(serializers.Serializer[dict[str, Any]]):
+    enabled = serializers.BooleanField()
+    calendar = serializers.URLField(allow_null=True, help_text="iCalendar (.ics) of sessions")
+    digest = serializers.URLField(allow_null=True, help_text="Atom feed of the lab digest")
+
+
+class WhoReadMemberSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class SharedStateSerializer(serializers.Serializer[dict[str, Any]]):
+    status = serializers.CharField()
+    rating = serializers.IntegerField(allow_null=True)
+
+
+class WhoReadRowSerializer(serializers.Serializer[dict[str, Any]]):
+    entry = serializers.IntegerField()
+    title = serializers.CharField(allow_blank=True)
+    states = serializers.DictField(
+        child=SharedStateSerializer(), help_text="By member id: status and rating only"
+    )
+    read_count = serializers.IntegerField()
+    nobody_read = serializers.BooleanField()
+    top_rated_by = serializers.IntegerField(allow_null=True)
+
+
+class WhoReadSerializer(serializers.Serializer[dict[str, Any]]):
+    members = WhoReadMemberSerializer(many=True)
+    entries = WhoReadRowSerializer(many=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -126,6 +127,20 @@ class ImportJobView(FileFormatView):
         return Response(ImportJobSerializer(job).data)
 
 
+# Each export format's media type, for the schema: text formats are files, the two JSON
+# ones (CSL-JSON, a backup) are JSON a client may parse.
+EXPORT_RESPONSES: dict[tuple[int, str], Any] = {
+    (200, content_type.split(";")[0]): OpenApiTypes.BINARY
+    for content_type, _ in CONTENT_TYPES.values()
+} | {
+    (200, "application/vnd.citationstyles.csl+json"): {
+        "type": "array",
+        "items": {"type": "object"},
+    },
+    (200, "application/json"): OpenApiTypes.OBJECT,
+}
+
+
 def _download(text: str, format: str, name: str) -> HttpResponse:
     if format == "backup":
         content_type, extension = "application/json; charset=utf-8", "json"
@@ -143,9 +158,7 @@ def _export_format(request: Request) -> str:
 
 
 class LibraryExportView(FileFormatView):
-    @extend_schema(
-        parameters=[ExportQuerySerializer], responses={(200, "application/octet-stream"): bytes}
-    )
+    @extend_schema(parameters=[ExportQuerySerializer], responses=EXPORT_RESPONSES)
     def get(self, request: Request, library_id: str) -> HttpResponse:
         library = visible_library(request, library_id)
         format = _export_format(request)
@@ -162,9 +175,7 @@ def _visible_list(request: Request, list_id: str) -> ReadingList:
 
 
 class ListExportView(FileFormatView):
-    @extend_schema(
-        parameters=[ExportQuerySerializer], responses={(200, "application/octet-stream"): bytes}
-    )
+    @extend_schema(parameters=[ExportQuerySerializer], responses=EXPORT_RESPONSES)
     def get(self, request: Request, list_id: str) -> HttpResponse:
         reading_list = _visible_list(request, list_id)
         format = _export_format(request)

@@ -24,7 +24,9 @@ from api.common import request_user
 from api.idempotency import idempotent
 from api.serializers.content import object_or_404
 from api.serializers.labs import (
+    ActivityPageSerializer,
     ActivitySerializer,
+    FeedUrlsSerializer,
     InvitationCreateSerializer,
     InvitationSerializer,
     LabNameSerializer,
@@ -35,6 +37,7 @@ from api.serializers.labs import (
     TokenSerializer,
     TransferSerializer,
     WhoReadFilterSerializer,
+    WhoReadSerializer,
 )
 from readinglist.access import lab_for, parse_id, require_lab_role
 from readinglist.models import (
@@ -150,7 +153,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         membership = lab_services.transfer_ownership(user=request_user(request), lab=lab, to=target)
         return Response(MemberSerializer(membership).data)
 
-    @extend_schema(responses={200: ActivitySerializer(many=True)})
+    @extend_schema(responses={200: ActivityPageSerializer})
     @action(detail=True, methods=["get"])
     def activity(self, request: Request, pk: str) -> Response:
         lab = self.get_object()
@@ -159,11 +162,13 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
 
+    @extend_schema(responses={200: FeedUrlsSerializer})
     @action(detail=True, methods=["get"])
     def feeds(self, request: Request, pk: str) -> Response:
         """The lab's secret calendar (.ics) and digest (Atom) URLs, for any member to subscribe."""
         return Response(feed_urls(request, self.get_object()))
 
+    @extend_schema(request=None, responses={200: FeedUrlsSerializer})
     @feeds.mapping.post
     @idempotent
     def rotate_feeds(self, request: Request, pk: str) -> Response:
@@ -173,6 +178,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
         lab.refresh_from_db(fields=["feed_token"])
         return Response(feed_urls(request, lab))
 
+    @extend_schema(responses={204: None})
     @feeds.mapping.delete
     @idempotent
     def disable_feeds(self, request: Request, pk: str) -> Response:
@@ -204,7 +210,7 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(parameters=[WhoReadFilterSerializer])
+    @extend_schema(parameters=[WhoReadFilterSerializer], responses={200: WhoReadSerializer})
     @action(detail=True, methods=["get"], url_path="who-read")
     def who_read(self, request: Request, pk: str) -> Response:
         """Members x entries (of one lab list, or the newest lab entries): status and rating.
