@@ -1,9 +1,11 @@
 """Schemathesis against our own OpenAPI schema, in process: no 5xx, responses match the schema.
 
-Bounded (a few examples per operation) so it fits in CI; the generated requests run as a
-real user with a small library, so most of them reach the views rather than bouncing at 401.
+Bounded (a few examples per operation) so it fits in CI; SCHEMA_FUZZ_EXAMPLES=50 runs the
+long version. The generated requests run as a real user with a small library and a lab of
+their own, so most of them reach the views rather than bouncing at 401.
 """
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +22,7 @@ from schemathesis.checks import (
 )
 
 from readinglist.services.entries import save_paper
+from readinglist.services.labs import create_lab
 from readinglist.services.tokens import create_api_token
 from tests.factories import UserFactory
 
@@ -42,12 +45,14 @@ def _keep_the_test_connection() -> Iterator[None]:
 def token(db: None) -> str:
     user = UserFactory(email="fuzz@example.org")
     save_paper(user=user, url="arXiv:1706.03762", tags=["nlp"], note="n", status="read")
+    lab = create_lab(owner=user, name="Fuzz lab")
+    save_paper(user=user, url="arXiv:1810.04805", library=lab.library, note="lab note")
     return create_api_token(user=user, name="fuzz")[1]
 
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "5")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     derandomize=True,
