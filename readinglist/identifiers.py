@@ -472,36 +472,31 @@ _PEERJ_HOSTS = frozenset({"peerj.com"})
 _PEERJ_PATH_RE = re.compile(r"/articles/(?P<n>\d{1,6})(?:\.pdf)?/?")
 
 
+# Publisher article paths that carry their DOI: the hosts, the path, and the DOI it spells.
+_PUBLISHER_PATHS: tuple[tuple[frozenset[str], re.Pattern[str], str], ...] = (
+    (_BIORXIV_HOSTS, _BIORXIV_PATH_RE, "10.1101/{id}"),
+    (_SPRINGER_HOSTS, _SPRINGER_PATH_RE, "{doi}"),
+    (_NATURE_HOSTS, _NATURE_PATH_RE, "10.1038/{id}"),
+    (_IOP_HOSTS, _IOP_PATH_RE, "{doi}"),
+    (_FRONTIERS_HOSTS, _FRONTIERS_PATH_RE, "{doi}"),
+    (_ELIFE_HOSTS, _ELIFE_PATH_RE, "10.7554/eLife.{n}"),
+    (_PEERJ_HOSTS, _PEERJ_PATH_RE, "10.7717/peerj.{n}"),
+)
+
+
 def _doi_from_publisher_url(url: _Url) -> str | None:
     """The DOI a known publisher's article URL carries in its path (or PLOS's `id=`)."""
     path = _unquote_fully(url.path)
     found: str | None = None
-    if url.host in _BIORXIV_HOSTS:
-        m = _BIORXIV_PATH_RE.fullmatch(path)
-        found = f"10.1101/{m.group('id')}" if m else None
-    elif url.host in _SPRINGER_HOSTS:
-        m = _SPRINGER_PATH_RE.fullmatch(path)
-        found = m.group("doi") if m else None
-    elif url.host in _NATURE_HOSTS:
-        m = _NATURE_PATH_RE.fullmatch(path)
-        found = f"10.1038/{m.group('id')}" if m else None
-    elif url.host in _IOP_HOSTS:
-        m = _IOP_PATH_RE.fullmatch(path)
-        found = m.group("doi") if m else None
-    elif url.host in _FRONTIERS_HOSTS:
-        m = _FRONTIERS_PATH_RE.fullmatch(path)
-        found = m.group("doi") if m else None
-    elif url.host in _PLOS_HOSTS:
+    if url.host in _PLOS_HOSTS:
         found = next(iter(parse_qs(url.query).get("id", [])), None)
-    elif url.host in _ELIFE_HOSTS:
-        m = _ELIFE_PATH_RE.fullmatch(path)
-        found = f"10.7554/eLife.{m.group('n')}" if m else None
-    elif url.host in _PEERJ_HOSTS:
-        m = _PEERJ_PATH_RE.fullmatch(path)
-        found = f"10.7717/peerj.{m.group('n')}" if m else None
     else:
-        m = _ATYPON_PATH_RE.fullmatch(path)
-        found = m.group("doi") if m else None
+        pattern, spelling = next(
+            ((p, doi) for hosts, p, doi in _PUBLISHER_PATHS if url.host in hosts),
+            (_ATYPON_PATH_RE, "{doi}"),  # any other host: Atypon's /doi/10.x/y paths
+        )
+        m = pattern.fullmatch(path)
+        found = spelling.format(**m.groupdict()) if m else None
     if found is None:
         return None
     doi = _strip_trailing(found)

@@ -246,14 +246,16 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
         return entry_representation(listing_row(entry), details)
 
 
+# An edited field may be left out (unchanged), emptied ("") or given back (null).
+_EDIT: dict[str, Any] = {"allow_blank": True, "allow_null": True, "required": False}
+
+
 class EntryDetailsSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
     """A person's edit of what their library sees of a paper; `null` removes the edit of a
     field (the registry's or the library's own value shows again). Other libraries and the
     paper's registry record never change."""
 
-    title = serializers.CharField(
-        max_length=MAX_LENGTHS["title"], allow_blank=True, allow_null=True, required=False
-    )
+    title = serializers.CharField(max_length=MAX_LENGTHS["title"], **_EDIT)
     authors = serializers.ListField(
         child=serializers.CharField(max_length=MAX_AUTHOR_LENGTH),
         max_length=MAX_AUTHORS,
@@ -261,29 +263,15 @@ class EntryDetailsSerializer(RejectUnknownFields, serializers.Serializer[dict[st
         required=False,
     )
     abstract = serializers.CharField(
-        max_length=MAX_LENGTHS["abstract"],
-        allow_blank=True,
-        allow_null=True,
-        required=False,
-        trim_whitespace=False,
+        max_length=MAX_LENGTHS["abstract"], trim_whitespace=False, **_EDIT
     )
     published = serializers.CharField(
-        max_length=MAX_LENGTHS["published"],
-        allow_blank=True,
-        allow_null=True,
-        required=False,
-        help_text="A year, or YYYY-MM, or YYYY-MM-DD",
+        max_length=MAX_LENGTHS["published"], help_text="A year, or YYYY-MM, or YYYY-MM-DD", **_EDIT
     )
-    venue = serializers.CharField(
-        max_length=MAX_LENGTHS["venue"], allow_blank=True, allow_null=True, required=False
-    )
-    url = serializers.URLField(max_length=2000, allow_blank=True, allow_null=True, required=False)
-    pdf_url = serializers.URLField(
-        max_length=2000, allow_blank=True, allow_null=True, required=False
-    )
-    item_type = serializers.ChoiceField(
-        choices=[t.value for t in ItemType], allow_blank=True, allow_null=True, required=False
-    )
+    venue = serializers.CharField(max_length=MAX_LENGTHS["venue"], **_EDIT)
+    url = serializers.URLField(max_length=2000, **_EDIT)
+    pdf_url = serializers.URLField(max_length=2000, **_EDIT)
+    item_type = serializers.ChoiceField(choices=[t.value for t in ItemType], **_EDIT)
     version = serializers.IntegerField(
         min_value=0,
         required=False,

@@ -275,13 +275,8 @@ def _delete(
         if isinstance(annotation, Highlight):
             # The discussion anchored on it goes with it.
             threads = comment_thread_keys(Comment.objects.filter(highlight=annotation))
-            if threads:
-                write_tombstones(
-                    library=library,
-                    object_type=Tombstone.ObjectType.COMMENT,
-                    keys=threads,
-                    deleted_by=user,
-                )
+            kind = Tombstone.ObjectType.COMMENT
+            write_tombstones(library=library, object_type=kind, keys=threads, deleted_by=user)
         delete_with_tombstone(annotation, library=library, object_type=object_type, deleted_by=user)
     return library
 

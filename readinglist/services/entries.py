@@ -237,10 +237,7 @@ def delete_entry(*, user: User, entry: Entry, base_version: int | None = None) -
             (Tombstone.ObjectType.ENTRY, [entry.key]),
         ]
         for object_type, keys in dependants:
-            if keys:
-                write_tombstones(
-                    library=library, object_type=object_type, keys=keys, deleted_by=user
-                )
+            write_tombstones(library=library, object_type=object_type, keys=keys, deleted_by=user)
         entry.delete()
 
 

@@ -118,13 +118,8 @@ def delete_list(*, user: User, reading_list: ReadingList) -> Library:
         library = begin_library_write(library_id=reading_list.library_id)
         reading_list = current_row(reading_list)
         item_keys = list(reading_list.items.values_list("key", flat=True))
-        if item_keys:
-            write_tombstones(
-                library=library,
-                object_type=Tombstone.ObjectType.LIST_ITEM,
-                keys=item_keys,
-                deleted_by=user,
-            )
+        kind = Tombstone.ObjectType.LIST_ITEM
+        write_tombstones(library=library, object_type=kind, keys=item_keys, deleted_by=user)
         delete_with_tombstone(
             reading_list,
             library=library,

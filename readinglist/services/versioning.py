@@ -196,7 +196,8 @@ def write_tombstones(
     deleted_by: User | None,
     merged_into: UUID | None = None,
 ) -> None:
-    """Record deletions at the library's current (bumped) version, in one statement.
+    """Record deletions at the library's current (bumped) version, in one statement (none
+    for no keys).
 
     `merged_into` names the object that took the deleted ones' place (entries of one work).
     """

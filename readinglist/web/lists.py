@@ -15,16 +15,8 @@ from readinglist.access import LabPermissionDenied, list_for, require_list_curat
 from readinglist.entry_rows import attach_entry_details
 from readinglist.markdown import render as render_markdown
 from readinglist.models import Library, ReadingList, ReadingListItem, User
+from readinglist.services import lists as list_services
 from readinglist.services.labs import publish_list, unpublish_list
-from readinglist.services.lists import (
-    MAX_PUBLIC_NOTE_LENGTH,
-    create_list,
-    delete_list,
-    move_item,
-    remove_from_list,
-    set_public_note,
-    update_list,
-)
 from readinglist.web.common import (
     back,
     current_user,
@@ -60,7 +52,10 @@ class RemoveForm(forms.Form):
 class PublicNoteForm(forms.Form):
     item = id_field()
     public_note = forms.CharField(
-        required=False, max_length=MAX_PUBLIC_NOTE_LENGTH, strip=False, widget=forms.Textarea
+        required=False,
+        max_length=list_services.MAX_PUBLIC_NOTE_LENGTH,
+        strip=False,
+        widget=forms.Textarea,
     )
 
 
@@ -97,7 +92,7 @@ def create(request: HttpRequest) -> HttpResponse:
         form_errors(request, form.errors)
         return back(request, reverse("web:lists"))
     library = visible_library(request, form.cleaned_data["library"])
-    reading_list = create_list(
+    reading_list = list_services.create_list(
         user=current_user(request),
         library=library,
         name=form.cleaned_data["name"],
@@ -139,7 +134,7 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "public_url": public_url,
             "is_curator": _is_curator(current_user(request), reading_list),
-            "max_public_note": MAX_PUBLIC_NOTE_LENGTH,
+            "max_public_note": list_services.MAX_PUBLIC_NOTE_LENGTH,
             "form": ListForm(
                 initial={"name": reading_list.name, "description": reading_list.description}
             ),
@@ -152,7 +147,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     reading_list = _visible_list(request, pk)
     form = ListForm(request.POST)
     if form.is_valid():
-        update_list(
+        list_services.update_list(
             user=current_user(request),
             reading_list=reading_list,
             name=form.cleaned_data["name"],
@@ -167,7 +162,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @page_action
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     reading_list = _visible_list(request, pk)
-    delete_list(user=current_user(request), reading_list=reading_list)
+    list_services.delete_list(user=current_user(request), reading_list=reading_list)
     messages.success(request, f"Deleted “{reading_list.name}”. Its papers stay in the library.")
     return redirect("web:lists")
 
@@ -189,7 +184,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(reading_list, data["item"])
     assert item is not None
     to: Literal["first", "last"] | None = data["to"] or None
-    move_item(
+    list_services.move_item(
         user=current_user(request),
         item=item,
         before=_item(reading_list, data["before"]),
@@ -206,7 +201,7 @@ def remove(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         item = _item(reading_list, form.cleaned_data["item"])
         assert item is not None
-        remove_from_list(user=current_user(request), item=item)
+        list_services.remove_from_list(user=current_user(request), item=item)
         messages.success(request, "Removed from the list.")
     else:
         form_errors(request, form.errors)
@@ -229,7 +224,7 @@ def public_note(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         item = _item(reading_list, form.cleaned_data["item"])
         assert item is not None
-        set_public_note(
+        list_services.set_public_note(
             user=current_user(request), item=item, note=form.cleaned_data["public_note"]
         )
         messages.success(request, "Public note saved.")
