@@ -73,7 +73,9 @@ def error_answer(exc: Exception, request: Request) -> ErrorAnswer | None:
         return ErrorAnswer(STATUS[exc.kind], {"error": "full_sync_required"})
     if isinstance(exc, DomainError):
         body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
-        return ErrorAnswer(STATUS[exc.kind], body)
+        retry = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry)} if retry is not None else {}
+        return ErrorAnswer(STATUS[exc.kind], body, headers)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return ErrorAnswer(status.HTTP_400_BAD_REQUEST, detail)

@@ -50,16 +50,6 @@ class ScopedUserThrottle(SimpleRateThrottle):
         self.cache.set(self.key, self.history, self.duration)
         return True
 
-    def charge(self, request: Request, view: APIView, count: int) -> None:
-        """Count `count` more against this request's sender (work found to be that big only
-        once done: an import's records)."""
-        if self.rate is None or count <= 0:
-            return
-        self.key = self.get_cache_key(request, view)
-        self.now = self.timer()
-        self.history = self.cache.get(self.key, [])
-        self._spend(min(count, self.num_requests))
-
 
 class SaveThrottle(ScopedUserThrottle):
     """Saves, counted one per entry written: a batch counts its operations."""
@@ -69,13 +59,6 @@ class SaveThrottle(ScopedUserThrottle):
     def cost(self, request: Request) -> int:
         operations = request.data.get("operations") if isinstance(request.data, dict) else None
         return max(1, len(operations)) if isinstance(operations, list) else 1
-
-
-class ImportThrottle(ScopedUserThrottle):
-    """Imported records: a request is let in while the sender has records to spare, and is
-    charged its records once they are counted."""
-
-    scope = "import"
 
 
 class LookupThrottle(ScopedUserThrottle):

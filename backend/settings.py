@@ -264,7 +264,6 @@ def env_rate(name: str, default: str) -> str | None:
 API_THROTTLE_RATES = {
     "save": env_rate("API_THROTTLE_SAVE", "120/min"),
     "lookup": env_rate("API_THROTTLE_LOOKUP", "600/min"),
-    "import": env_rate("API_THROTTLE_IMPORT", "20000/hour"),  # records
 }
 # Request bodies above this are refused with 400 before any view parses them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_BODY_BYTES", 2_621_440, minimum=1024)
@@ -294,6 +293,10 @@ TASKS = {
 # cache is per process unless a shared one is configured: a floor, not a ceiling).
 ADMIN_LOGIN_ATTEMPTS = env_int("ADMIN_LOGIN_ATTEMPTS", 10, minimum=1)
 ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 300, minimum=1)
+
+# Imported records per person per window, from the API and the web pages alike.
+IMPORT_RECORDS_PER_WINDOW = env_int("IMPORT_RECORDS_PER_HOUR", 20_000, minimum=1)
+IMPORT_RECORDS_WINDOW_SECONDS = 3600
 
 # Emailed invitations, against a lab (or a hijacked account) mailing strangers in bulk.
 INVITATION_EMAILS_PER_ACCOUNT_HOUR = env_int("INVITATION_EMAILS_PER_ACCOUNT_HOUR", 20, minimum=1)

@@ -26,7 +26,6 @@ from api.serializers.io import (
     ImportBodySerializer,
     ImportJobSerializer,
 )
-from api.throttling import ImportThrottle
 from readinglist.access import list_for, parse_id
 from readinglist.io.backup import dump_library, restore_library
 from readinglist.io.export import library_records, list_records, render
@@ -74,8 +73,6 @@ def _read_upload(request: Request) -> tuple[str, str, Format | None]:
 
 
 class ImportView(FileFormatView):
-    throttle_classes = [ImportThrottle]
-
     @extend_schema(
         request=ImportBodySerializer,
         parameters=[OpenApiParameter("dry_run", bool), OpenApiParameter("format", str)],
@@ -97,8 +94,6 @@ class ImportView(FileFormatView):
             )
         except ImportFileError as error:
             return Response(file_errors(error), status=status.HTTP_400_BAD_REQUEST)
-        records = outcome.total
-        ImportThrottle().charge(request, self, records - 1)  # the request itself counted one
         if isinstance(outcome, ImportJob):
             body = ImportJobSerializer(outcome).data
             return Response(

@@ -42,6 +42,7 @@ from readinglist.metadata import (
     clean_text,
 )
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, ImportJob, Library, User
+from readinglist.quotas import check_import_allowance, spend_import_allowance
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import find_paper, identity_for
 from readinglist.services.queue import queue_import
@@ -308,13 +309,17 @@ def import_file(
     """Import a whole file: in this request (a report) unless it has more than
     `BACKGROUND_THRESHOLD` records, then as a job on the worker. Its format is `format`, else
     told by its name and content (`UnknownFormat` if neither tells); a file that does not
-    parse raises `ImportFileError` with every problem's line, and nothing is imported."""
+    parse raises `ImportFileError` with every problem's line, and nothing is imported. A
+    person who used up their allowance of imported records is refused (`AllowanceSpent`)."""
     if len(text.encode()) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge()
+    check_import_allowance(user)
     chosen = format or guess_format(filename, text)
     if chosen is None:
         raise UnknownFormat()
     records = PARSERS[chosen](text)
+    if not dry_run:
+        spend_import_allowance(user, len(records))
     if len(records) > BACKGROUND_THRESHOLD:
         return start_import(
             user=user,

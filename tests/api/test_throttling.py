@@ -68,17 +68,3 @@ def test_a_batch_counts_each_operation_as_a_save(
     assert too_many.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert alice_client.post("/api/v1/save", {"url": "arXiv:2402.09999"}).status_code == 201
     assert Entry.objects.count() == 5
-
-
-@pytest.mark.django_db
-def test_imports_count_their_records(alice: User, alice_client: APIClient, settings: Any) -> None:
-    settings.API_THROTTLE_RATES = {"save": None, "lookup": None, "import": "5/hour"}
-    library = personal_library(alice)
-    bib = "\n".join(f"@misc{{m{n}, title={{Work {n}}}, year={{2020}}}}" for n in range(4))
-    url = f"/api/v1/libraries/{library.pk}/import"
-
-    assert alice_client.post(url, {"content": bib}, format="json").status_code == 201
-    assert alice_client.post(url, {"content": bib}, format="json").status_code == 201
-    refused = alice_client.post(url, {"content": bib}, format="json")
-    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
-    assert int(refused["Retry-After"]) > 0
