@@ -19,6 +19,10 @@ and a registry ties two papers together (they merge: the library's two entries b
 older one, which takes the other's tags, notes and state, and the other leaves a tombstone).
 Devices that synced before must converge on that too.
 
+The library is a lab's, so the devices also comment on entries and schedule journal-club
+sessions: deleting an entry takes its comments and sessions with it (each with a tombstone),
+and a merge carries them to the entry that stays.
+
 Also: paging under churn (notes/sync.md 5.6 item 3), deterministic.
 """
 
@@ -30,11 +34,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -49,9 +55,22 @@ from rest_framework.test import APIClient
 
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.enrichment.worker import Answers, apply_answers
-from readinglist.models import Entry, Library, Note, ReadingState, Tag, User
+from readinglist.models import (
+    Comment,
+    Entry,
+    JournalClubSession,
+    Lab,
+    Library,
+    Note,
+    ReadingState,
+    Tag,
+    User,
+)
+from readinglist.services import discussion
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
+from readinglist.services.journal_club import schedule_session
+from readinglist.services.labs import create_lab
 from readinglist.services.merges import merge_papers
 from tests.conftest import client_for
 from tests.factories import UserFactory
@@ -115,7 +134,20 @@ class AddNote:
     body: str
 
 
-Op = Save | Patch | Delete | AddNote
+@dataclass(frozen=True)
+class AddComment:
+    entry_id: int
+    body: str
+
+
+@dataclass(frozen=True)
+class AddSession:
+    entry_id: int
+    starts_at: str  # fixed when the device queued it: a retry resends the same body
+
+
+Attachment = AddNote | AddComment | AddSession
+Op = Save | Patch | Delete | Attachment
 
 
 # What the server does on its own (the worker), between the devices' requests.
@@ -149,13 +181,13 @@ class Pending:
     strict: bool = False
     key: str = field(default_factory=lambda: str(uuid.uuid4()))
 
-    def send(self, client: APIClient, synced: int) -> Any:
+    def send(self, client: APIClient, synced: int, lab_id: int, library_id: int) -> Any:
         headers = {"Idempotency-Key": self.key}
         if self.strict:
             headers["If-Unmodified-Since-Version"] = str(synced)
         op = self.op
         if isinstance(op, Save):
-            body: dict[str, Any] = {"url": op.url, "tags": list(op.tags)}
+            body: dict[str, Any] = {"url": op.url, "tags": list(op.tags), "library": library_id}
             if op.status is not None:
                 body["status"] = op.status
             return client.post("/api/v1/save", body, format="json", headers=headers)
@@ -171,6 +203,13 @@ class Pending:
             return client.patch(url, body, format="json", headers=headers)
         if isinstance(op, Delete):
             return client.delete(f"/api/v1/entries/{op.entry_id}/", headers=headers)
+        if isinstance(op, AddComment):
+            body = {"entry": op.entry_id, "body": op.body}
+            return client.post("/api/v1/comments/", body, format="json", headers=headers)
+        if isinstance(op, AddSession):
+            body = {"entry": op.entry_id, "starts_at": op.starts_at}
+            url = f"/api/v1/labs/{lab_id}/sessions/"
+            return client.post(url, body, format="json", headers=headers)
         body = {"entry": op.entry_id, "body": op.body}
         return client.post("/api/v1/notes/", body, format="json", headers=headers)
 
@@ -188,6 +227,9 @@ class Snapshot:
     tags: dict[str, str]
     # reading-state key -> (entry key, status); an entry key of None is an orphan
     states: dict[str, tuple[str | None, str]]
+    # comment key -> (entry key, body); session key -> entry key
+    comments: dict[str, tuple[str | None, str]]
+    sessions: dict[str, str | None]
 
 
 def server_snapshot(library: Library, user: User) -> Snapshot:
@@ -214,6 +256,14 @@ def server_snapshot(library: Library, user: User) -> Snapshot:
         },
         tags={str(t.key): t.name for t in Tag.objects.filter(library=library)},
         states=states,
+        comments={
+            str(c.key): (str(c.entry.key), c.body)
+            for c in Comment.objects.filter(library=library).select_related("entry")
+        },
+        sessions={
+            str(s.key): str(s.entry.key)
+            for s in JournalClubSession.objects.filter(library=library).select_related("entry")
+        },
     )
 
 
@@ -261,6 +311,13 @@ class Mirror:
             },
             tags={key: data["name"] for key, data in self.of_type("tag").items()},
             states=states,
+            comments={
+                key: (key_of_id.get(data["entry"]), data["body"])
+                for key, data in self.of_type("comment").items()
+            },
+            sessions={
+                key: key_of_id.get(data["entry"]) for key, data in self.of_type("session").items()
+            },
         )
 
 
@@ -357,6 +414,8 @@ class Oracle:
         self.absorbed: dict[int, int] = {}  # merged-away entry id -> the entry it became
         self.events = 0  # library versions moved by the worker, not by a request
         self.notes: dict[str, tuple[str, str]] = {}  # note key -> (entry key, body)
+        self.comments: dict[str, tuple[str, str]] = {}  # comment key -> (entry key, body)
+        self.sessions: dict[str, str] = {}  # session key -> entry key
         self.tag_names: dict[str, str] = {}  # case-folded -> the spelling the library kept
         self.answers: dict[str, tuple[int, Any, str | None]] = {}  # stored idempotent answers
         self.log: list[Applied] = []
@@ -375,7 +434,10 @@ class Oracle:
             known = self.paper_of.get(op.arxiv) in self.entries
             return HTTPStatus.OK if known else HTTPStatus.CREATED
         if self.entry_by_id(op.entry_id) is None:
-            return HTTPStatus.BAD_REQUEST if isinstance(op, AddNote) else HTTPStatus.NOT_FOUND
+            # Notes and sessions name their entry in the body (400); the rest in the URL or
+            # as the object the request is about (404).
+            missing = isinstance(op, AddNote | AddSession)
+            return HTTPStatus.BAD_REQUEST if missing else HTTPStatus.NOT_FOUND
         if stale:
             return HTTPStatus.PRECONDITION_FAILED
         if isinstance(op, Patch):
@@ -420,14 +482,20 @@ class Oracle:
             assert entry is not None
             del self.entries[entry.paper_id]
             self.notes = {k: v for k, v in self.notes.items() if v[0] != entry.key}
+            self.comments = {k: v for k, v in self.comments.items() if v[0] != entry.key}
+            self.sessions = {k: v for k, v in self.sessions.items() if v != entry.key}
             self.log.append(Applied(len(self.log), op, entry.id))
             return
         else:
             entry = self.entry_by_id(op.entry_id)
             assert entry is not None
             assert body["entry"] == entry.id
-            assert body["body"] == op.body
-            self.notes[body["key"]] = (entry.key, op.body)
+            if isinstance(op, AddSession):
+                self.sessions[body["key"]] = entry.key
+            else:
+                assert body["body"] == op.body
+                kept = self.comments if isinstance(op, AddComment) else self.notes
+                kept[body["key"]] = (entry.key, op.body)
             self.log.append(Applied(len(self.log), op, entry.id, note_key=body["key"]))
             return
         assert body["tags"] == self.tag_list(entry)
@@ -461,10 +529,13 @@ class Oracle:
         keep.tags |= other.tags
         keep.status = max(keep.status, other.status, key=STATUS_ORDER.index)
         keep.paper_id = event.into
-        self.notes = {
-            note: (keep.key if entry_key == other.key else entry_key, body)
-            for note, (entry_key, body) in self.notes.items()
-        }
+
+        def moved(entry_key: str) -> str:
+            return keep.key if entry_key == other.key else entry_key
+
+        self.notes = {key: (moved(e), body) for key, (e, body) in self.notes.items()}
+        self.comments = {key: (moved(e), body) for key, (e, body) in self.comments.items()}
+        self.sessions = {key: moved(e) for key, e in self.sessions.items()}
         self.absorbed[other.id] = keep.id
         self.entries[event.into] = keep
         self._moved(event, keep.id)
@@ -489,6 +560,8 @@ class Oracle:
             notes=dict(self.notes),
             tags={},
             states={},
+            comments=dict(self.comments),
+            sessions=dict(self.sessions),
         )
 
 
@@ -522,8 +595,9 @@ def audit_nothing_lost(
             continue
         _, tags, status, _ = final.entries[live_ids[entry_id]]
         folded = {t.casefold() for t in tags}
-        if isinstance(op, AddNote):
-            assert applied.note_key in final.notes, f"note from {op} lost"
+        if isinstance(op, AddNote | AddComment | AddSession):
+            held = {AddNote: final.notes, AddComment: final.comments, AddSession: final.sessions}
+            assert applied.note_key in held[type(op)], f"what {op} added was lost"
             continue
         added = op.tags if isinstance(op, Save) else op.add
         removed_here = () if isinstance(op, Save) else op.remove
@@ -575,7 +649,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.example = transaction.atomic()
         self.example.__enter__()
         self.user = UserFactory()
-        self.library = personal_library(self.user)
+        self.lab = create_lab(owner=self.user, name="Model lab")
+        self.library = self.lab.library
         self.oracle = Oracle(self.library.version)
         self.devices = [Device("A", client_for(self.user)), Device("B", client_for(self.user))]
         self.quiescing = False
@@ -636,7 +711,7 @@ class SyncMachine(RuleBasedStateMachine):
         op = Patch(known[pick % len(known)], add, remove, status)
         self.devices[device].queue.append(Pending(op, strict))
 
-    @precondition(lambda self: len(self.oracle.entries) > 2)  # keep something to work on
+    @precondition(lambda self: len(self.oracle.entries) > 1)  # keep something to work on
     @rule(
         device=st.sampled_from((0, 1)),
         pick=st.integers(min_value=0, max_value=99),
@@ -658,6 +733,31 @@ class SyncMachine(RuleBasedStateMachine):
         known = self.devices[device].mirror.entry_ids()
         if known:
             op = AddNote(known[pick % len(known)], body)
+            self.devices[device].queue.append(Pending(op, strict))
+
+    @rule(
+        device=st.sampled_from((0, 1)),
+        pick=st.integers(min_value=0, max_value=99),
+        body=st.sampled_from(NOTE_BODIES),
+        strict=STRICT,
+    )
+    def add_comment(self, device: int, pick: int, body: str, strict: bool) -> None:
+        known = self.devices[device].mirror.entry_ids()
+        if known:
+            op = AddComment(known[pick % len(known)], body)
+            self.devices[device].queue.append(Pending(op, strict))
+
+    @rule(
+        device=st.sampled_from((0, 1)),
+        pick=st.integers(min_value=0, max_value=99),
+        in_days=st.integers(min_value=1, max_value=30),
+        strict=STRICT,
+    )
+    def schedule_session(self, device: int, pick: int, in_days: int, strict: bool) -> None:
+        known = self.devices[device].mirror.entry_ids()
+        if known:
+            starts_at = (timezone.now() + timedelta(days=in_days)).isoformat()
+            op = AddSession(known[pick % len(known)], starts_at)
             self.devices[device].queue.append(Pending(op, strict))
 
     # The worker, between requests.
@@ -688,7 +788,7 @@ class SyncMachine(RuleBasedStateMachine):
     # The network.
 
     def deliver(self, device: Device, pending: Pending) -> Any:
-        response = pending.send(device.client, device.until)
+        response = pending.send(device.client, device.until, self.lab.pk, self.library.pk)
         replayed = response.headers.get("Idempotent-Replayed") == "true"
         body = response.json() if response.content else None
         stored = self.oracle.answers.get(pending.key)
@@ -965,3 +1065,26 @@ def test_an_entry_at_one_version_reads_the_same_on_every_device(
     # Both hold the entry at version 1: a copy of the state inside it would say "reading" on
     # one device and "read" on the other.
     assert early.objects[ident] == late.objects[ident]
+
+
+@pytest.mark.django_db
+def test_a_deleted_entry_takes_its_comments_and_sessions_out_of_every_mirror(
+    alice: User, alice_client: APIClient, lab: Lab
+) -> None:
+    entry = save_paper(user=alice, url="arXiv:1706.03762", library=lab.library).entry
+    thread = discussion.create_comment(user=alice, entry=entry, body="Worth a session?")
+    discussion.create_comment(user=alice, entry=entry, body="Yes", parent=thread)
+    schedule_session(user=alice, entry=entry, starts_at=timezone.now() + timedelta(days=2))
+    mirror = Mirror()
+    until = full_sync(alice_client, lab.library.pk, mirror, since=0, limit=10)
+    assert len(mirror.of_type("comment")) == 2
+    assert len(mirror.of_type("session")) == 1
+
+    assert alice_client.delete(f"/api/v1/entries/{entry.pk}/").status_code == 204
+    full_sync(alice_client, lab.library.pk, mirror, since=until, limit=10)
+
+    # A comment or a session names its entry only by id: without tombstones of their own
+    # they would stay on the device, attached to nothing.
+    assert not mirror.of_type("comment")
+    assert not mirror.of_type("session")
+    assert mirror.snapshot() == server_snapshot(lab.library, alice)
