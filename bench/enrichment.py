@@ -34,6 +34,16 @@ RECORDED_DOI = "10.1088/1674-1137/ac66cc"
 sys.path.insert(0, str(ROOT))
 
 
+def production_like_settings(**overrides: str) -> None:
+    """The environment every bench script's Django runs with: production settings (no debug,
+    no query log), then `overrides`."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
+    os.environ.setdefault("SITE_URL", "https://bench.example.org")
+    os.environ.update(overrides)
+
+
 @contextmanager
 def throwaway_database(name: str) -> Iterator[None]:
     import dj_database_url
@@ -126,10 +136,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db-name", default="bench_enrichment")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
-    os.environ.setdefault("SITE_URL", "https://bench.example.org")
+    production_like_settings()
     with throwaway_database(args.db_name):
         import logging
 

@@ -18,7 +18,6 @@ Runs against PostgreSQL in a throwaway database it creates and drops (default
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import threading
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from enrichment import throwaway_database  # noqa: E402  (needs the path above)
+from enrichment import production_like_settings, throwaway_database  # noqa: E402  (needs the path above)
 
 
 def generated_bib(count: int) -> str:
@@ -113,11 +112,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=0, help="records per batch (0: the code's)")
     parser.add_argument("--db-name", default="bench_contention")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
-    os.environ.setdefault("SITE_URL", "https://bench.example.org")
-    os.environ["ENRICHMENT_ENABLED"] = "false"  # the queue is not what this measures
+    production_like_settings(ENRICHMENT_ENABLED="false")  # the queue is not measured here
     with throwaway_database(args.db_name):
         import django
 

@@ -19,7 +19,6 @@ any server error or mismatch. PostgreSQL, in a throwaway database it creates and
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import threading
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from enrichment import throwaway_database  # noqa: E402  (needs the path above)
+from enrichment import production_like_settings, throwaway_database  # noqa: E402  (needs the path above)
 
 QUOTE = {"type": "TextQuoteSelector", "exact": "attention"}
 
@@ -160,14 +159,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--db-name", default="bench_soak")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    os.environ["DJANGO_DEBUG"] = "false"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
-    os.environ.setdefault("SITE_URL", "https://bench.example.org")
-    os.environ["ENRICHMENT_ENABLED"] = "false"
-    os.environ["API_THROTTLE_SAVE"] = "off"
-    os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"  # DRF's test client, in process
-    os.environ["DJANGO_SSL_REDIRECT"] = "false"
+    production_like_settings(
+        ENRICHMENT_ENABLED="false",
+        API_THROTTLE_SAVE="off",
+        DJANGO_ALLOWED_HOSTS="testserver",  # DRF's test client, in process
+        DJANGO_SSL_REDIRECT="false",
+    )
     with throwaway_database(args.db_name):
         import django
 
