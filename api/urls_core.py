@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
+from api.views.cite import SelectionCiteView
 from api.views.entries import EntryViewSet
 from api.views.libraries import LibraryViewSet
 from api.views.lookup import LookupView
@@ -17,5 +18,7 @@ router.register("papers", PaperViewSet, basename="paper")
 urlpatterns: list[URLPattern | URLResolver] = [
     path("save", SaveView.as_view(), name="save"),
     path("lookup", LookupView.as_view(), name="lookup"),
+    # Before the router's entries/<pk>, which would take "cite" for an id.
+    path("entries/cite", SelectionCiteView.as_view(), name="selection-cite"),
     *router.urls,
 ]

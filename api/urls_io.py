@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from api.views.cite import EntryCiteView, ListCiteView
 from api.views.io import (
     ImportJobView,
     ImportView,
@@ -20,4 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lists/<str:list_id>/export", ListExportView.as_view(), name="list-export"),
     path("lists/<str:list_id>/bib-link", ListFeedLinkView.as_view(), name="list-bib-link"),
     path("bib/<str:token>.bib", ListFeedView.as_view(), name="list-bib-feed"),
+    path("entries/<str:entry_id>/cite", EntryCiteView.as_view(), name="entry-cite"),
+    path("lists/<str:list_id>/cite", ListCiteView.as_view(), name="list-cite"),
 ]

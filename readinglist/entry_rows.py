@@ -36,6 +36,10 @@ ENTRY_METADATA_FIELDS = (
     "abstract",
     "published",
     "venue",
+    "volume",
+    "issue",
+    "pages",
+    "publisher",
     "url",
     "pdf_url",
     "item_type",
@@ -48,6 +52,8 @@ ENTRY_LISTING_FIELDS = (
     "added_by_id",
     "added_at",
     "arxiv_version",
+    "citekey",
+    "citekey_aliases",
     *ENTRY_METADATA_FIELDS,
     "paper_id",
     "paper__arxiv_version",
@@ -142,6 +148,7 @@ def listing_page(
         entry_tags, paper_keys, local_keys, has_state = record[entry_columns : entry_columns + 4]
         # Django reads jsonb as text and leaves decoding to the field.
         row["authors"] = json.loads(row["authors"])
+        row["citekey_aliases"] = json.loads(row["citekey_aliases"])
         found[row["id"]] = row
         if entry_tags:
             tags[row["id"]] = sorted(entry_tags, key=str.casefold)

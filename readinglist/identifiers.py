@@ -1,9 +1,11 @@
-"""Parse and normalise scholarly identifiers: arXiv, DOI, OpenReview, ACL Anthology, PubMed, URLs.
+"""Parse and normalise scholarly identifiers: arXiv, DOI, OpenReview, ACL Anthology, PubMed, ISBN,
+URLs.
 
 The rules and the reference table come from the shared metadata notes (section "5. Identifiers"):
 an unversioned arXiv id names the work and the version is kept apart; DOIs compare
 case-insensitively, so the lower-cased ``doi_key`` is the identity and the original spelling is
-kept for display; OpenReview ids are case-sensitive.
+kept for display; OpenReview ids are case-sensitive. An ISBN-10 and the ISBN-13 it becomes name
+one book, so the key of every ISBN is its ISBN-13 without hyphens.
 
 ``idutils`` is used only as a second, necessary check on what our own parsers produce, so that
 whatever we store also passes the validators used elsewhere in the project. It cannot be the
@@ -16,7 +18,9 @@ primary parser because (idutils 1.7.1):
 * ``normalize_doi`` neither lower-cases, URL-decodes nor strips trailing punctuation, and raises
   ``AttributeError`` on ``https://www.doi.org/...``; ``is_doi`` accepts ``10.1/x`` and text with
   spaces after the DOI;
-* ``is_pmid`` accepts any integer, and ``normalize_pmid`` raises on ``PMID: 17641166``.
+* ``is_pmid`` accepts any integer, and ``normalize_pmid`` raises on ``PMID: 17641166``;
+* ``is_isbn13`` accepts ``979-0`` numbers, which are ISMNs (printed music), and
+  ``normalize_isbn`` hyphenates.
 
 Everything here is a pure function: no network, no Django.
 """
@@ -44,9 +48,12 @@ __all__ = [
     "doi_key",
     "doi_url",
     "identify",
+    "isbn_problem",
+    "isbn_url",
     "openreview_url",
     "parse_acl",
     "parse_arxiv",
+    "parse_isbn",
     "parse_openreview",
     "parse_pmcid",
     "parse_pmid",
@@ -72,6 +79,7 @@ class Scheme(StrEnum):
     ACL = "acl"
     PMID = "pmid"
     PMCID = "pmcid"
+    ISBN = "isbn"
     URL = "url"
 
 
@@ -93,6 +101,7 @@ class Identifiers:
     acl: AclId | None = None
     pmid: str | None = None
     pmcid: str | None = None
+    isbn: str | None = None  # the ISBN-13, digits only
     url: str | None = None
 
     @property
@@ -113,6 +122,8 @@ class Identifiers:
             keys.append((Scheme.PMID, self.pmid))
         if self.pmcid is not None:
             keys.append((Scheme.PMCID, self.pmcid))
+        if self.isbn is not None:
+            keys.append((Scheme.ISBN, self.isbn))
         if self.url is not None:
             keys.append((Scheme.URL, self.url))
         return keys
@@ -125,6 +136,7 @@ class Identifiers:
             acl=_first(self.acl, other.acl),
             pmid=_first(self.pmid, other.pmid),
             pmcid=_first(self.pmcid, other.pmcid),
+            isbn=_first(self.isbn, other.isbn),
             url=_first(self.url, other.url),
         )
 
@@ -152,6 +164,9 @@ _OPENREVIEW_HOSTS = frozenset({"openreview.net", "www.openreview.net"})
 _PUBMED_HOSTS = frozenset({"pubmed.ncbi.nlm.nih.gov", "www.pubmed.ncbi.nlm.nih.gov"})
 _NCBI_HOSTS = frozenset({"ncbi.nlm.nih.gov", "www.ncbi.nlm.nih.gov"})
 _PMC_HOSTS = frozenset({"pmc.ncbi.nlm.nih.gov"})
+_OPENLIBRARY_HOSTS = frozenset({"openlibrary.org", "www.openlibrary.org"})
+_WORLDCAT_HOSTS = frozenset({"worldcat.org", "www.worldcat.org", "search.worldcat.org"})
+_ISBNSEARCH_HOSTS = frozenset({"isbnsearch.org", "www.isbnsearch.org"})
 _KNOWN_HOSTS = (
     _ARXIV_HOSTS
     | _HF_HOSTS
@@ -163,6 +178,10 @@ _KNOWN_HOSTS = (
     | _PUBMED_HOSTS
     | _NCBI_HOSTS
     | _PMC_HOSTS
+    | _OPENLIBRARY_HOSTS
+    | _WORLDCAT_HOSTS
+    | _ISBNSEARCH_HOSTS
+    | {"books.google.com"}
 )
 
 _HTTP_RE = re.compile(r"https?://", re.IGNORECASE)
@@ -646,6 +665,109 @@ def parse_pmcid(value: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------
+# ISBN
+
+# "ISBN 0-262-03561-8", "isbn:978-0-262-03561-3", "ISBN-13: ...", "urn:isbn:...". Whatever follows
+# the prefix is meant as an ISBN, so a wrong one earns a precise refusal (`isbn_problem`).
+_ISBN_PREFIXED_RE = re.compile(
+    r"(?:urn:)?isbn(?:[ -]?1[03](?=[\s:]))?\s*:?\s*(?P<isbn>\S.*)", re.IGNORECASE
+)
+# Digits grouped by single hyphens or spaces; an ISBN-10 may end in X (the check digit 10).
+_ISBN_SHAPE_RE = re.compile(r"[0-9](?:[ -]?[0-9])*(?:[ -]?[Xx])?")
+# Without a prefix only the EAN "Bookland" form is clearly a book number: an ISBN-13 starts with
+# 978 or 979, whereas a bare ten-digit number could be anything.
+_ISBN_BARE_RE = re.compile(r"(?P<isbn>97[89](?:[ -]?[0-9]){10})")
+_ISBN_PATH_RE = re.compile(r"/isbn/(?P<isbn>[0-9Xx-]+?)(?:\.json)?/?", re.IGNORECASE)
+_GOOGLE_BOOKS_HOST_RE = re.compile(r"books\.google(?:\.[a-z]{2,3}){1,2}")
+_GOOGLE_BOOKS_VID_RE = re.compile(r"isbn:?(?P<isbn>[0-9Xx-]+)", re.IGNORECASE)
+
+
+def _isbn_digits(text: str) -> str:
+    return text.replace("-", "").replace(" ", "").upper()
+
+
+def _isbn10_valid(digits: str) -> bool:
+    if len(digits) != 10 or not digits[:9].isdigit():
+        return False
+    values = [*map(int, digits[:9]), 10 if digits[9] == "X" else int(digits[9])]
+    return sum((10 - i) * v for i, v in enumerate(values)) % 11 == 0
+
+
+def _isbn13_check(first12: str) -> str:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
+    return str(-total % 10)
+
+
+def _isbn13_valid(digits: str) -> bool:
+    # 979-0 is the ISMN range (printed music), not books, though idutils accepts it.
+    if len(digits) != 13 or not digits.isdigit() or digits[:3] not in ("978", "979"):
+        return False
+    return digits[:4] != "9790" and _isbn13_check(digits[:12]) == digits[12]
+
+
+def _isbn13(text: str) -> str | None:
+    """The ISBN-13 an ISBN-10 or ISBN-13 (hyphens and spaces allowed) stands for, or None."""
+    if _ISBN_SHAPE_RE.fullmatch(text) is None:
+        return None
+    digits = _isbn_digits(text)
+    if _isbn10_valid(digits):
+        # Every ISBN-10 is the 978 ISBN-13 with the same nine digits and its own check digit.
+        digits = "978" + digits[:9] + _isbn13_check("978" + digits[:9])
+    if not _isbn13_valid(digits) or not idutils.is_isbn13(digits):
+        return None
+    return digits
+
+
+def _isbn_text_in_url(url: _Url) -> str | None:
+    """What stands in an ISBN resolver's URL (Open Library, WorldCat, isbnsearch.org, Google
+    Books' vid=ISBN...), unchecked; None for any other URL."""
+    if url.host in _OPENLIBRARY_HOSTS | _WORLDCAT_HOSTS | _ISBNSEARCH_HOSTS:
+        m = _ISBN_PATH_RE.fullmatch(unquote(url.path))
+        return m.group("isbn") if m is not None else None
+    if _GOOGLE_BOOKS_HOST_RE.fullmatch(url.host) and url.path.rstrip("/") == "/books":
+        vid = next(iter(parse_qs(url.query).get("vid", [])), "")
+        m = _GOOGLE_BOOKS_VID_RE.fullmatch(vid)
+        return m.group("isbn") if m is not None else None
+    return None
+
+
+def _isbn_text(value: str) -> str | None:
+    """The ISBN a URL or an identifier string means to name, unchecked; None if it names none."""
+    url = _split_url(value)
+    if url is not None:
+        return _isbn_text_in_url(url)
+    text = value.strip()
+    m = _ISBN_PREFIXED_RE.fullmatch(text) or _ISBN_BARE_RE.fullmatch(text)
+    return m.group("isbn").strip() if m is not None else None
+
+
+def parse_isbn(value: str) -> str | None:
+    """ISBN-13 (digits only) from "ISBN 0-262-03561-8", "isbn:978-0-262-03561-3", a bare
+    978/979 number or an ISBN URL; None when the check digit is wrong."""
+    found = _isbn_text(value)
+    return _isbn13(found) if found is not None else None
+
+
+def isbn_problem(value: str) -> str | None:
+    """Why value, which is meant as an ISBN, is none; None when it is one or is not meant as one."""
+    found = _isbn_text(value)
+    if found is None or parse_isbn(value) is not None:
+        return None
+    digits = _isbn_digits(found)
+    if _ISBN_SHAPE_RE.fullmatch(found) is None or len(digits) not in (10, 13):
+        return f"{found} is not an ISBN: an ISBN has 10 or 13 digits (an ISBN-10 may end in X)"
+    if len(digits) == 13 and digits[:3] not in ("978", "979"):
+        return f"{found} is not an ISBN: an ISBN-13 starts with 978 or 979"
+    if len(digits) == 13 and digits.startswith("9790"):
+        return f"{found} is not an ISBN: numbers starting 979-0 are ISMNs (printed music)"
+    return f"{found} is not an ISBN: its check digit is wrong (a typo?)"
+
+
+def isbn_url(isbn: str) -> str:
+    return f"https://openlibrary.org/isbn/{isbn}"
+
+
+# --------------------------------------------------------------------------------------------
 # URLs
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -760,16 +882,21 @@ def _from_doi(doi: str) -> Identifiers:
 def identify(value: str) -> Identifiers:
     """Every identifier a URL or identifier string implies; empty Identifiers for junk.
 
-    A DOI resolver URL is identified by its DOI alone (url stays None); any other http(s) URL
-    keeps its canonical form in ``url`` next to whatever ids its host and path carry: the DOI
-    in a known publisher's article URL (`_doi_from_publisher_url`; `clean_doi` itself takes
-    none from a non-resolver URL).
+    A DOI or ISBN resolver URL is identified by its DOI or ISBN alone (url stays None); any
+    other http(s) URL keeps its canonical form in ``url`` next to whatever ids its host and
+    path carry: the DOI in a known publisher's article URL (`_doi_from_publisher_url`;
+    `clean_doi` itself takes none from a non-resolver URL).
     """
     text = value.strip()
     if not text:
         return Identifiers()
     url = _split_url(text)
     if url is not None:
+        if _isbn_text_in_url(url) is not None:
+            # An ISBN resolver's page is the book's and nothing else; one with a wrong check
+            # digit names no book at all (`isbn_problem` says why).
+            isbn = parse_isbn(text)
+            return Identifiers(isbn=isbn) if isbn is not None else Identifiers()
         if url.host in _DOI_HOSTS:
             doi = clean_doi(text)
             if doi is not None:
@@ -798,6 +925,9 @@ def identify(value: str) -> Identifiers:
     pmcid = parse_pmcid(text)
     if pmcid is not None:
         return Identifiers(pmcid=pmcid)
+    isbn = parse_isbn(text)
+    if isbn is not None:
+        return Identifiers(isbn=isbn)
     doi = clean_doi(text)
     if doi is not None:
         return _from_doi(doi)

@@ -18,7 +18,19 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-MERGED_FIELDS = ("title", "authors", "abstract", "published", "venue", "pdf_url", "item_type")
+# Where a work appeared, beyond its venue: what a citation needs (BibTeX's volume, number,
+# pages, and publisher, which is also a thesis's school and a report's institution).
+PUBLICATION_FIELDS = ("volume", "issue", "pages", "publisher")
+MERGED_FIELDS = (
+    "title",
+    "authors",
+    "abstract",
+    "published",
+    "venue",
+    *PUBLICATION_FIELDS,
+    "pdf_url",
+    "item_type",
+)
 # Everything a library sees of a paper, and what a person may edit in their library.
 DESCRIPTIVE_FIELDS = (*MERGED_FIELDS[:-1], "url", "item_type")
 
@@ -27,6 +39,10 @@ MAX_LENGTHS = {
     "abstract": 20000,
     "published": 32,
     "venue": 500,
+    "volume": 50,
+    "issue": 50,
+    "pages": 50,
+    "publisher": 300,
     "pdf_url": 2000,
     "url": 2000,
 }
@@ -99,6 +115,10 @@ class PageMetadata:
     abstract: str = ""
     published: str = ""
     venue: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    publisher: str = ""
     pdf_url: str = ""
     item_type: str = ""
     identifiers: dict[str, str] = field(default_factory=dict)
@@ -117,6 +137,7 @@ class PageMetadata:
             abstract=clean_text(data.get("abstract") or ""),
             published=clean_text(data.get("published") or data.get("date") or ""),
             venue=clean_text(data.get("venue") or ""),
+            **{name: clean_text(data.get(name) or "") for name in PUBLICATION_FIELDS},
             pdf_url=(data.get("pdf_url") or "").strip(),
             item_type=data.get("item_type") or "",
             identifiers=dict(data.get("identifiers") or {}),
@@ -200,11 +221,22 @@ def effective_metadata(
     for name in DESCRIPTIVE_FIELDS:
         if name in overrides:
             seen[name] = overrides[name]
+        elif name == "item_type" and _only_on_arxiv(authoritative, contributed):
+            seen[name] = contributed[name]
         elif authoritative.get(name):
             seen[name] = authoritative[name]
         else:
             seen[name] = contributed.get(name) or empty_value(name)
     return seen
+
+
+def _only_on_arxiv(authoritative: Mapping[str, Any], contributed: Mapping[str, Any]) -> bool:
+    """Whether the registry's type says no more than "it is on arXiv" (arXiv calls
+    everything a preprint) while the library knows it as something else: the ICLR paper a
+    reference list cites as @inproceedings stays a conference paper."""
+    return authoritative.get("item_type") == ItemType.PREPRINT and contributed.get(
+        "item_type"
+    ) not in (None, "", ItemType.PREPRINT)
 
 
 _NOT_WORD = re.compile(r"[^\w]+")

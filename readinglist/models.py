@@ -24,7 +24,18 @@ from readinglist.roles import Role
 
 MAX_TITLE_LENGTH = 2000
 MAX_TAG_LENGTH = 100
-IDENTIFIER_SCHEMES = ["arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "url", "fingerprint"]
+CITEKEY_MAX_LENGTH = 100
+IDENTIFIER_SCHEMES = [
+    "arxiv",
+    "doi",
+    "openreview",
+    "acl",
+    "pmid",
+    "pmcid",
+    "isbn",
+    "url",
+    "fingerprint",
+]
 ITEM_TYPE_CHOICES = [(t.value, t.value.replace("_", " ").capitalize()) for t in ItemType]
 ITEM_TYPE_VALUES = [t.value for t in ItemType]
 
@@ -91,11 +102,18 @@ class Paper(models.Model):
     abstract = models.TextField(blank=True)
     published = models.CharField(max_length=32, blank=True, help_text="ISO date, maybe partial")
     venue = models.CharField(max_length=500, blank=True)
+    volume = models.CharField(max_length=50, blank=True)
+    issue = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     pdf_url = models.URLField(max_length=2000, blank=True)
     item_type = models.CharField(max_length=20, choices=ITEM_TYPE_CHOICES, blank=True)
     # The newest arXiv version the arXiv API reported (never a client's word).
     arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # arXiv's primary category for it ("cs.CL"), as the arXiv API reported: BibTeX's
+    # primaryClass.
+    arxiv_category = models.CharField(max_length=40, blank=True)
     # Which registry gave each field ({"title": "crossref", ...}).
     field_sources = models.JSONField(default=dict, blank=True)
     enrichment = models.CharField(
@@ -166,6 +184,7 @@ class PaperIdentifier(models.Model):
         ACL = "acl", "ACL Anthology"
         PMID = "pmid", "PubMed"
         PMCID = "pmcid", "PubMed Central"
+        ISBN = "isbn", "ISBN"
         URL = "url", "URL"
         # Normalized title + first author's family name + year, for works with no identifier.
         FINGERPRINT = "fingerprint", "Fingerprint"
@@ -264,6 +283,14 @@ class Invitation(models.Model):
         return f"Invitation to {self.lab_id} ({self.email or 'link'})"
 
 
+class CitekeyPattern(models.TextChoices):
+    """How a library's new citation keys are made (Vaswani et al. 2017, "Attention is ...")."""
+
+    AUTHOR_YEAR_WORD = "author_year_word", "vaswani2017attention"
+    AUTHOR_YEAR = "author_year", "vaswani2017"
+    AUTHOR_WORD_YEAR = "author_word_year", "vaswaniAttention2017"
+
+
 class Library(models.Model):
     """Where saved things live: one personal library per user and one per lab.
 
@@ -283,6 +310,9 @@ class Library(models.Model):
         Lab, on_delete=models.CASCADE, null=True, blank=True, related_name="library"
     )
     name = models.CharField(max_length=200)
+    citekey_pattern = models.CharField(
+        max_length=20, choices=CitekeyPattern.choices, default=CitekeyPattern.AUTHOR_YEAR_WORD
+    )
     version = models.BigIntegerField(default=0)
     # Tombstones at or below this version have been pruned; older clients must full-sync.
     tombstone_floor = models.BigIntegerField(default=0)
@@ -307,6 +337,10 @@ class Library(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(version__gte=0), name="readinglist_library_version_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(citekey_pattern__in=CitekeyPattern.values),
+                name="readinglist_library_citekey_pattern_valid",
             ),
         ]
 
@@ -377,11 +411,20 @@ class Entry(LibraryObject):
     abstract = models.TextField(blank=True)
     published = models.CharField(max_length=32, blank=True)
     venue = models.CharField(max_length=500, blank=True)
+    volume = models.CharField(max_length=50, blank=True)
+    issue = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    publisher = models.CharField(max_length=300, blank=True)
     url = models.URLField(max_length=2000, blank=True)
     pdf_url = models.URLField(max_length=2000, blank=True)
     item_type = models.CharField(max_length=20, choices=ITEM_TYPE_CHOICES, blank=True)
     # The newest arXiv version this library saved (from the URLs it saved the paper by).
     arxiv_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The key LaTeX documents cite this entry by: assigned once, then never changed by the
+    # server (metadata updates and merges keep it); only a person's edit changes it.
+    citekey = models.CharField(max_length=CITEKEY_MAX_LENGTH, blank=True)
+    # Keys this entry was also known by (a merged duplicate's), exported as biblatex `ids`.
+    citekey_aliases = models.JSONField(default=list, blank=True)
     # Weighted full-text document of this entry's title, authors and abstract, kept by a
     # PostgreSQL trigger (migration 0007) and GIN-indexed with library_id. Unused on SQLite.
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
@@ -398,6 +441,12 @@ class Entry(LibraryObject):
             models.CheckConstraint(
                 condition=Q(item_type__in=["", *ITEM_TYPE_VALUES]),
                 name="readinglist_entry_item_type_valid",
+            ),
+            models.UniqueConstraint(
+                "library",
+                Lower("citekey"),
+                condition=~Q(citekey=""),
+                name="readinglist_entry_citekey_unique_per_library",
             ),
         ]
         indexes = [
@@ -797,6 +846,9 @@ class ImportJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     # Only report what the import would do (nothing is written).
     dry_run = models.BooleanField(default=False)
+    # All or nothing: a record that does not read stops the whole import (else it is reported
+    # and the others are imported).
+    strict = models.BooleanField(default=False)
     # The uploaded text until the job has run (then emptied), and the import report after.
     content = models.TextField(blank=True)
     report = models.JSONField(default=dict, blank=True)

@@ -22,7 +22,7 @@ from readinglist.metadata import MAX_AUTHOR_LENGTH, MAX_AUTHORS, MAX_LENGTHS, It
 from readinglist.models import Entry, Library, Paper, ReadingState
 from readinglist.roles import Role
 
-IDENTIFIER_SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
+IDENTIFIER_SCHEMES = ("arxiv", "doi", "isbn", "pmid", "pmcid", "openreview", "acl")
 MAX_TAGS_PER_REQUEST = 50
 MAX_NOTE_LENGTH = 100_000
 MAX_INPUT_LENGTH = 2000
@@ -46,8 +46,19 @@ class PageMetadataSerializer(RejectUnknownFields, serializers.Serializer[dict[st
         max_length=MAX_LENGTHS["published"], required=False, allow_blank=True
     )
     venue = serializers.CharField(max_length=MAX_LENGTHS["venue"], required=False, allow_blank=True)
+    volume = serializers.CharField(
+        max_length=MAX_LENGTHS["volume"], required=False, allow_blank=True
+    )
+    issue = serializers.CharField(max_length=MAX_LENGTHS["issue"], required=False, allow_blank=True)
+    pages = serializers.CharField(max_length=MAX_LENGTHS["pages"], required=False, allow_blank=True)
+    publisher = serializers.CharField(
+        max_length=MAX_LENGTHS["publisher"], required=False, allow_blank=True
+    )
     pdf_url = serializers.URLField(
         max_length=MAX_LENGTHS["pdf_url"], required=False, allow_blank=True
+    )
+    item_type = serializers.ChoiceField(
+        choices=[t.value for t in ItemType], required=False, help_text="What kind of work it is"
     )
     identifiers = serializers.DictField(
         child=serializers.CharField(max_length=500, allow_blank=True), required=False
@@ -120,6 +131,8 @@ def entry_representation(row: Mapping[str, Any], details: ListingDetails) -> dic
         },
         "saved_arxiv_version": row["arxiv_version"],
         "updates": updates_representation(row, identifiers),
+        "citekey": row["citekey"],
+        "citekey_aliases": row["citekey_aliases"],
         "tags": details.tags.get(row["id"], []),
         "state": state_representation(details.states.get(row["id"])),
         "added_by": row["added_by_id"],
@@ -178,6 +191,10 @@ class EntryPaperSerializer(serializers.Serializer[dict[str, Any]]):
     abstract = serializers.CharField()
     published = serializers.CharField()
     venue = serializers.CharField()
+    volume = serializers.CharField()
+    issue = serializers.CharField()
+    pages = serializers.CharField()
+    publisher = serializers.CharField(help_text="Also a thesis's school, a report's institution")
     url = serializers.CharField()
     pdf_url = serializers.CharField()
     item_type = serializers.ChoiceField(choices=["", *(t.value for t in ItemType)])
@@ -200,6 +217,13 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
         source="arxiv_version", allow_null=True, help_text="The arXiv version this library saved"
     )
     updates = EntryUpdatesSerializer()
+    citekey = serializers.CharField(
+        help_text="The key LaTeX cites this entry by; empty until its authors are known or it "
+        "is first exported, then kept (only an edit changes it)"
+    )
+    citekey_aliases = serializers.ListField(
+        child=serializers.CharField(), help_text="Earlier keys that still cite it (biblatex ids)"
+    )
     tags = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField(help_text="The caller's own reading state")
 
@@ -213,6 +237,8 @@ class EntrySerializer(serializers.ModelSerializer[Entry]):
             "paper",
             "saved_arxiv_version",
             "updates",
+            "citekey",
+            "citekey_aliases",
             "tags",
             "state",
             "added_by",
@@ -269,9 +295,18 @@ class EntryDetailsSerializer(RejectUnknownFields, serializers.Serializer[dict[st
         max_length=MAX_LENGTHS["published"], help_text="A year, or YYYY-MM, or YYYY-MM-DD", **_EDIT
     )
     venue = serializers.CharField(max_length=MAX_LENGTHS["venue"], **_EDIT)
+    volume = serializers.CharField(max_length=MAX_LENGTHS["volume"], **_EDIT)
+    issue = serializers.CharField(max_length=MAX_LENGTHS["issue"], **_EDIT)
+    pages = serializers.CharField(max_length=MAX_LENGTHS["pages"], **_EDIT)
+    publisher = serializers.CharField(max_length=MAX_LENGTHS["publisher"], **_EDIT)
     url = serializers.URLField(max_length=2000, **_EDIT)
     pdf_url = serializers.URLField(max_length=2000, **_EDIT)
     item_type = serializers.ChoiceField(choices=[t.value for t in ItemType], **_EDIT)
+    citekey = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text="A new citation key (unique in the library); the old one stays an alias",
+    )
     version = serializers.IntegerField(
         min_value=0,
         required=False,
@@ -317,7 +352,17 @@ class LibrarySerializer(RejectUnknownFields, serializers.ModelSerializer[Library
 
     class Meta:
         model = Library
-        fields = ("id", "kind", "name", "lab", "version", "role", "can_edit", "created_at")
+        fields = (
+            "id",
+            "kind",
+            "name",
+            "lab",
+            "version",
+            "role",
+            "can_edit",
+            "citekey_pattern",
+            "created_at",
+        )
         read_only_fields = ("id", "kind", "lab", "version", "role", "created_at")
 
     def get_can_edit(self, library: Library) -> bool:

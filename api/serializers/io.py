@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.serializers.strict import RejectUnknownFields
+from readinglist.citations import CitationStyle
 from readinglist.io.formats import MAX_UPLOAD_BYTES, Format
 from readinglist.models import ImportJob
 
@@ -35,6 +36,42 @@ class ImportBodySerializer(RejectUnknownFields, serializers.Serializer[dict[str,
 
 class ExportQuerySerializer(serializers.Serializer[dict[str, Any]]):
     format = serializers.ChoiceField(choices=EXPORT_FORMATS, default="bibtex")
+    ascii = serializers.BooleanField(
+        default=False,
+        help_text="BibTeX only: non-ASCII letters as LaTeX macros (for bibtex without "
+        "UTF-8 support); by default they are written as UTF-8",
+    )
+
+
+class CiteQuerySerializer(serializers.Serializer[dict[str, Any]]):
+    style = serializers.ChoiceField(  # type: ignore[assignment]  # DRF pops declared fields
+        choices=[style.value for style in CitationStyle],
+        default=CitationStyle.APA.value,
+        help_text="A citation style, or `bibtex` for the entries under their pinned keys",
+    )
+
+
+class CiteSelectionQuerySerializer(CiteQuerySerializer):
+    ids = serializers.RegexField(
+        r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17}){0,499}$",
+        help_text="Entry ids, comma-separated (at most 500), in the order to cite them",
+        error_messages={"invalid": "Up to 500 entry ids, separated by commas."},
+    )
+
+
+class ReferenceSerializer(serializers.Serializer[dict[str, Any]]):
+    key = serializers.CharField(help_text="The entry's citation key")
+    text = serializers.CharField()
+    html = serializers.CharField(help_text="With the style's italics; empty for BibTeX")
+
+
+class CitationSerializer(serializers.Serializer[dict[str, Any]]):
+    style = serializers.CharField()  # type: ignore[assignment]  # DRF pops declared fields
+    label = serializers.CharField(  # type: ignore[assignment]
+        help_text="The style's name as people know it"
+    )
+    references = ReferenceSerializer(many=True)
+    text = serializers.CharField(help_text="All references, one paragraph each")
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):

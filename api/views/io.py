@@ -75,7 +75,16 @@ def _read_upload(request: Request) -> tuple[str, str, Format | None]:
 class ImportView(FileFormatView):
     @extend_schema(
         request=ImportBodySerializer,
-        parameters=[OpenApiParameter("dry_run", bool), OpenApiParameter("format", str)],
+        parameters=[
+            OpenApiParameter("dry_run", bool),
+            OpenApiParameter("format", str),
+            OpenApiParameter(
+                "strict",
+                bool,
+                description="Import nothing if any record cannot be read (by default those "
+                "are reported as `invalid` and the others imported)",
+            ),
+        ],
         responses={200: dict, 201: dict, 202: ImportJobSerializer},
     )
     @idempotent
@@ -83,6 +92,7 @@ class ImportView(FileFormatView):
         library = writable_library(request, library_id)
         text, name, format = _read_upload(request)
         dry_run = request.query_params.get("dry_run") in ("1", "true", "yes")
+        strict = request.query_params.get("strict") in ("1", "true", "yes")
         try:
             outcome = import_file(
                 user=request_user(request),
@@ -91,6 +101,7 @@ class ImportView(FileFormatView):
                 format=format,
                 filename=name,
                 dry_run=dry_run,
+                strict=strict,
             )
         except ImportFileError as error:
             return Response(file_errors(error), status=status.HTTP_400_BAD_REQUEST)
@@ -146,22 +157,22 @@ def _download(text: str, format: str, name: str) -> HttpResponse:
     return response
 
 
-def _export_format(request: Request) -> str:
+def _export_query(request: Request) -> tuple[str, bool]:
     query = ExportQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return str(query.validated_data["format"])
+    return str(query.validated_data["format"]), bool(query.validated_data["ascii"])
 
 
 class LibraryExportView(FileFormatView):
     @extend_schema(parameters=[ExportQuerySerializer], responses=EXPORT_RESPONSES)
     def get(self, request: Request, library_id: str) -> HttpResponse:
         library = visible_library(request, library_id)
-        format = _export_format(request)
+        format, ascii = _export_query(request)
         if format == "backup":
             data = dump_library(library=library, exported_by=request_user(request))
             text = json.dumps(data, ensure_ascii=False, indent=1)
         else:
-            text = render(library_records(library), Format(format))
+            text = render(library_records(library), Format(format), ascii=ascii)
         return _download(text, format, f"library-{library.pk}")
 
 
@@ -173,12 +184,11 @@ class ListExportView(FileFormatView):
     @extend_schema(parameters=[ExportQuerySerializer], responses=EXPORT_RESPONSES)
     def get(self, request: Request, list_id: str) -> HttpResponse:
         reading_list = _visible_list(request, list_id)
-        format = _export_format(request)
+        format, ascii = _export_query(request)
         if format == "backup":
             raise ValidationError({"format": ["A backup is of a whole library."]})
-        return _download(
-            render(list_records(reading_list), Format(format)), format, f"list-{reading_list.pk}"
-        )
+        text = render(list_records(reading_list), Format(format), ascii=ascii)
+        return _download(text, format, f"list-{reading_list.pk}")
 
 
 class RestoreView(FileFormatView):
@@ -238,12 +248,21 @@ class ListFeedView(FileFormatView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
-    @extend_schema(auth=[], responses={(200, "application/x-bibtex"): bytes})
+    @extend_schema(
+        auth=[],
+        parameters=[
+            OpenApiParameter(
+                "ascii", bool, description="Non-ASCII letters as LaTeX macros (default UTF-8)"
+            )
+        ],
+        responses={(200, "application/x-bibtex"): bytes},
+    )
     def get(self, request: Request, token: str) -> HttpResponse:
         link = ListFeedToken.objects.select_related("reading_list").filter(token=token).first()
         if link is None:
             raise NotFound("No such feed.")
-        text = render(list_records(link.reading_list), Format.BIBTEX)
+        ascii = request.query_params.get("ascii") in ("1", "true", "yes")
+        text = render(list_records(link.reading_list), Format.BIBTEX, ascii=ascii)
         response = HttpResponse(text, content_type=CONTENT_TYPES[Format.BIBTEX][0])
         response["Cache-Control"] = "private, max-age=60"
         return response

@@ -140,6 +140,7 @@ class LibraryViewSet(
             user=request_user(request),
             library=library,
             name=serializer.validated_data.get("name", library.name),
+            citekey_pattern=serializer.validated_data.get("citekey_pattern"),
         )
         renamed.role = library.role  # type: ignore[attr-defined]
         response = Response(LibrarySerializer(renamed).data)

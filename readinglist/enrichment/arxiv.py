@@ -37,6 +37,10 @@ def parse_xml(body: bytes, source: str) -> ET.Element:
         raise FetchError(f"{source}: malformed XML: {error}") from error
 
 
+# "cs.CL", "hep-th", "q-bio.NC", "math-ph": what BibTeX's primaryClass names.
+_CATEGORY = re.compile(r"[a-z]+(-[a-z]+)?(\.[A-Za-z-]+)?")
+
+
 def _text(node: ET.Element, path: str) -> str:
     found = node.find(path, _NS)
     return clean_text("".join(found.itertext())) if found is not None else ""
@@ -74,7 +78,14 @@ def parse_atom(body: bytes, arxiv_id: str) -> RegistryRecord | None:
         item_type=ItemType.PREPRINT,
         identifiers={"doi": doi} if doi else {},
         latest_arxiv_version=found.version,
+        arxiv_category=_primary_category(entry),
     )
+
+
+def _primary_category(entry: ET.Element) -> str:
+    node = entry.find("arxiv:primary_category", _NS)
+    term = clean_text(node.get("term") or "") if node is not None else ""
+    return term if _CATEGORY.fullmatch(term) else ""
 
 
 def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:

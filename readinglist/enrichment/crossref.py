@@ -185,6 +185,14 @@ def _crossref_venue(message: dict[str, Any]) -> str:
     return next((name for raw in names if (name := cleaned(raw))), "")
 
 
+def _publisher(message: dict[str, Any]) -> str:
+    if message.get("type") == "dissertation":  # the degree-granting school, where it says
+        schools = [i.get("name") for i in message.get("institution") or [] if isinstance(i, dict)]
+        if school := next((name for raw in schools if (name := cleaned(raw))), ""):
+            return school
+    return cleaned(message.get("publisher"))
+
+
 def _crossref_title(message: dict[str, Any]) -> str:
     title, subtitle = _first_text(message.get("title")), _first_text(message.get("subtitle"))
     if title and subtitle and subtitle.casefold() not in title.casefold():
@@ -207,6 +215,11 @@ def parse_crossref(body: bytes, doi: str) -> RegistryRecord:
         abstract=jats_text(message.get("abstract")),
         published=next((date for name in dates if (date := _date(message.get(name)))), ""),
         venue=_crossref_venue(message),
+        volume=cleaned(message.get("volume")),
+        issue=cleaned(message.get("issue")),
+        # Crossref writes ranges with a hyphen; citations (and BibTeX's "--") want a dash.
+        pages=cleaned(message.get("page")).replace("-", "\u2013"),
+        publisher=_publisher(message),
         pdf_url=_crossref_pdf(message),
         item_type=CROSSREF_TYPES.get(kind, ItemType.OTHER) if isinstance(kind, str) else "",
         identifiers=_crossref_identifiers(message),
@@ -270,6 +283,7 @@ def parse_datacite(body: bytes, doi: str) -> RegistryRecord:
         abstract=next((text for a in abstracts if (text := strip_markup(a))), ""),
         published=_datacite_published(attributes),
         venue=_datacite_publisher(attributes),
+        publisher=_datacite_publisher(attributes),
         item_type=item_type,
         identifiers=identifiers,
     )

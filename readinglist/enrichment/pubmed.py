@@ -106,6 +106,9 @@ def parse_efetch(body: bytes, pmid: str) -> RegistryRecord | None:
         abstract=_abstract(article),
         published=_published(article),
         venue=_text(article.find("Journal/Title")),
+        volume=_text(article.find("Journal/JournalIssue/Volume")),
+        issue=_text(article.find("Journal/JournalIssue/Issue")),
+        pages=_text(article.find("Pagination/MedlinePgn")).replace("-", "\u2013"),
         item_type=ItemType.PREPRINT if "Preprint" in types else ItemType.ARTICLE,
         identifiers=_identifiers(pubmed_article),
     )

@@ -20,7 +20,7 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from readinglist import identifiers as ids
-from readinglist.enrichment import acl, arxiv, crossref, http, openreview, pubmed
+from readinglist.enrichment import acl, arxiv, crossref, http, openlibrary, openreview, pubmed
 from readinglist.enrichment.http import Fetch, FetchError
 from readinglist.enrichment.records import Registry, RegistryRecord
 from readinglist.metadata import (
@@ -46,13 +46,15 @@ RETRY_DELAYS = (
     timedelta(days=1),
 )
 # Which registry's value a field takes when several answer: the published record first, the
-# preprint server last; but the open PDF of a preprint server first.
+# preprint server last; but the open PDF of a preprint server first. Open Library is a
+# catalogue anyone may edit, so a book's publisher-registered DOI record outranks it.
 FIELD_PRECEDENCE = (
     Registry.CROSSREF,
     Registry.PUBMED,
     Registry.ACL,
     Registry.OPENREVIEW,
     Registry.DATACITE,
+    Registry.OPEN_LIBRARY,
     Registry.ARXIV,
 )
 PDF_PRECEDENCE = (
@@ -62,6 +64,7 @@ PDF_PRECEDENCE = (
     Registry.PUBMED,
     Registry.CROSSREF,
     Registry.DATACITE,
+    Registry.OPEN_LIBRARY,
 )
 _ARXIV_DOI_PREFIX = "10.48550/arxiv."
 
@@ -118,6 +121,8 @@ def ask_registries(identifiers: dict[str, str], *, get: Fetch) -> Answers:
         ask("PubMed", "pmid", lambda: pubmed.lookup(identifiers["pmid"], get=get))
     elif "pmcid" in identifiers:
         ask("PubMed", "pmcid", lambda: pubmed.lookup_pmcid(identifiers["pmcid"], get=get))
+    if "isbn" in identifiers:
+        ask("Open Library", "isbn", lambda: openlibrary.lookup(identifiers["isbn"], get=get))
     return answers
 
 
@@ -172,6 +177,9 @@ def _parse_confirmed(scheme: str, raw: str) -> tuple[str, str, str] | None:
     if scheme == "arxiv":
         parsed = ids.parse_arxiv(raw)
         return ("arxiv", parsed.id, parsed.id) if parsed else None
+    if scheme == "isbn":
+        isbn = ids.parse_isbn(f"ISBN {raw}")
+        return ("isbn", isbn, isbn) if isbn else None
     if scheme in ("pmid", "pmcid", "openreview", "acl"):
         found = ids.identify({"pmid": "PMID:", "pmcid": ""}.get(scheme, "") + raw)
         keys = [(s.value, v) for s, v in found.lookup_keys() if s.value == scheme]
@@ -236,6 +244,9 @@ def apply_answers(paper_id: int, answers: Answers) -> EnrichmentResult:
     if changed:
         paper.field_sources = {**paper.field_sources, **{n: sources[n] for n in changed}}
     new_version = _record_new_version(paper, answers.records)
+    category = next((r.arxiv_category for r in answers.records if r.arxiv_category), "")
+    if category:
+        paper.arxiv_category = category
     attached, merged = _confirm_identifiers(paper, answers.records, values)
     published_doi = _record_publication(paper, attached)
     _record_state(paper, answers)

@@ -28,6 +28,7 @@ from django.db.models import Prefetch
 
 from readinglist.access import require_writable
 from readinglist.errors import DomainError
+from readinglist.io.citekeys import VALID_CITEKEY
 from readinglist.metadata import (
     MAX_AUTHOR_LENGTH,
     MAX_AUTHORS,
@@ -38,6 +39,7 @@ from readinglist.metadata import (
     Source,
 )
 from readinglist.models import (
+    CITEKEY_MAX_LENGTH,
     MAX_TAG_LENGTH,
     Entry,
     EntryIdentifier,
@@ -53,6 +55,7 @@ from readinglist.models import (
     User,
     shown_identifiers,
 )
+from readinglist.services.citekeys import adopt_citekey, is_key_ready
 from readinglist.services.entries import keep_local_identifiers
 from readinglist.services.entry_metadata import (
     clean_details,
@@ -74,7 +77,7 @@ MAX_ENTRIES = 100_000
 MAX_NOTE_LENGTH = 100_000
 MAX_SELECTORS_BYTES = 100_000
 # Identifier schemes a file may state (a fingerprint is the server's to compute).
-FILE_SCHEMES = ("arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "url")
+FILE_SCHEMES = ("arxiv", "doi", "isbn", "openreview", "acl", "pmid", "pmcid", "url")
 # Sources a file may give for its metadata: a client's, never a registry's.
 CLIENT_SOURCES = {source.value for source in Source} - {Source.USER.value}
 
@@ -167,6 +170,8 @@ def _dump_entry(entry: Entry) -> dict[str, Any]:
         "metadata_sources": dict(contribution.sources),
         "overrides": dict(contribution.overrides),
         "arxiv_version": entry.arxiv_version,
+        "citekey": entry.citekey,
+        "citekey_aliases": list(entry.citekey_aliases),
         "tags": [tag.name for tag in entry.tags.all()],
         "notes": [{"key": str(n.key), "body": n.body} for n in entry.notes.all()],
         "highlights": [
@@ -347,6 +352,8 @@ class _EntryFile:
     highlights: list[dict[str, Any]]
     state: dict[str, Any] | None
     states_dropped: int
+    citekey: str = ""
+    citekey_aliases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -512,7 +519,21 @@ def _read_entry_v2(
         highlights=highlights,
         state=None if raw_state is None else _read_state(check, raw_state, f"{path}.state"),
         states_dropped=0,
+        citekey=_citekey(check, item.get("citekey"), f"{path}.citekey"),
+        citekey_aliases=tuple(
+            _citekey(check, alias, f"{path}.citekey_aliases[{i}]")
+            for i, alias in enumerate(
+                check.items(item.get("citekey_aliases") or [], f"{path}.citekey_aliases", limit=50)
+            )
+        ),
     )
+
+
+def _citekey(check: _Checker, value: Any, path: str) -> str:
+    key = check.text(value, path, limit=CITEKEY_MAX_LENGTH)
+    if key and VALID_CITEKEY.fullmatch(key) is None:
+        raise check.fail(path, "not a citation key")
+    return key
 
 
 def _read_entry_v1(
@@ -659,10 +680,13 @@ def _restore_entry(*, user: User, library: Library, item: _EntryFile) -> Entry:
         added_at=item.added_at,
         version=library.version,
         arxiv_version=item.arxiv_version,
+        citekey_aliases=list(item.citekey_aliases),
     )
     contribution_of(entry).overrides = dict(item.overrides)
     contribute(entry, item.metadata)
     refresh_fields(entry, paper)
+    if item.citekey or is_key_ready(entry, paper):
+        adopt_citekey(entry, pattern=library.citekey_pattern, wanted=item.citekey)
     entry.save(force_insert=True)
     save_contribution(entry)
     if resolution.local_keys:

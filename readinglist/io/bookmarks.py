@@ -60,7 +60,7 @@ def parse_bookmarks(text: str) -> list[Record]:
     if not parser.saw_doctype and not parser.records:
         raise ImportFileError([(1, "not a Netscape bookmark file (no NETSCAPE-Bookmark-file-1)")])
     if parser.errors:
-        raise ImportFileError(parser.errors)
+        raise ImportFileError(parser.errors, records=parser.records)
     return parser.records
 
 

@@ -9,12 +9,13 @@ from readinglist.metadata import ItemType, clean_text
 from readinglist.numbers import ascii_digits
 
 # Schemes a record may carry, in the spelling `PageMetadata.identifiers` uses.
-SCHEMES = ("arxiv", "doi", "pmid", "pmcid", "openreview", "acl")
+SCHEMES = ("arxiv", "doi", "isbn", "pmid", "pmcid", "openreview", "acl")
 
 # BibTeX-style record kinds (every format's parser speaks them) and the item types they mean.
 KIND_ITEM_TYPES = {
     "article": ItemType.ARTICLE,
     "inproceedings": ItemType.CONFERENCE_PAPER,
+    "preprint": ItemType.PREPRINT,
     "conference": ItemType.CONFERENCE_PAPER,
     "book": ItemType.BOOK,
     "inbook": ItemType.CHAPTER,
@@ -27,16 +28,23 @@ KIND_ITEM_TYPES = {
     "dataset": ItemType.DATASET,
     "software": ItemType.SOFTWARE,
     "online": ItemType.WEBPAGE,
+    "webpage": ItemType.WEBPAGE,
     "electronic": ItemType.WEBPAGE,
     "www": ItemType.WEBPAGE,
 }
+# The kind every format writes for an item type (each format names it its own way).
 ITEM_TYPE_KINDS = {
     ItemType.ARTICLE: "article",
     ItemType.CONFERENCE_PAPER: "inproceedings",
+    ItemType.PREPRINT: "preprint",
     ItemType.BOOK: "book",
     ItemType.CHAPTER: "incollection",
     ItemType.THESIS: "phdthesis",
     ItemType.REPORT: "techreport",
+    ItemType.DATASET: "dataset",
+    ItemType.SOFTWARE: "software",
+    ItemType.WEBPAGE: "online",
+    ItemType.OTHER: "misc",
 }
 
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -47,13 +55,18 @@ class Record:
     """One bibliographic item as read from (or written to) a file.
 
     `line` is the 1-based line the item starts on in its file (0 when unknown); `kind` is a
-    BibTeX-style entry type (article, inproceedings, misc, ...).
+    BibTeX-style entry type (article, inproceedings, misc, ...), or one of the kinds BibTeX
+    lacks (preprint, dataset, software, online) that `ITEM_TYPE_KINDS` names.
     """
 
     title: str = ""
     authors: tuple[str, ...] = ()
     published: str = ""
     venue: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    publisher: str = ""  # also a thesis's school and a report's institution
     abstract: str = ""
     url: str = ""
     pdf_url: str = ""
@@ -61,6 +74,8 @@ class Record:
     tags: tuple[str, ...] = ()
     kind: str = "misc"
     citekey: str = ""
+    aliases: tuple[str, ...] = ()  # other keys documents cite the item by
+    arxiv_category: str = ""  # arXiv's primary category (cs.CL), for BibTeX's primaryClass
     line: int = 0
 
     def comparable(self) -> tuple[object, ...]:
@@ -70,6 +85,10 @@ class Record:
             self.authors,
             self.published,
             self.venue,
+            self.volume,
+            self.issue,
+            self.pages,
+            self.publisher,
             self.abstract,
             self.url,
             self.pdf_url,
@@ -80,10 +99,14 @@ class Record:
 
 
 class ImportFileError(ValueError):
-    """A file that cannot be read; `errors` are (1-based line, message) pairs."""
+    """A file that cannot be read in full; `errors` are (1-based line, message) pairs, and
+    `records` the items that did read (a tolerant import imports those)."""
 
-    def __init__(self, errors: list[tuple[int, str]]) -> None:
+    def __init__(
+        self, errors: list[tuple[int, str]], *, records: list[Record] | None = None
+    ) -> None:
         self.errors = sorted(errors)
+        self.records = records or []
         super().__init__("; ".join(f"line {line}: {message}" for line, message in self.errors))
 
 

@@ -19,26 +19,38 @@ from readinglist.io.records import (
 )
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
+# RIS has no preprint type; Zotero and Mendeley write preprints as UNPB.
 KIND_TO_TYPE = {
     "article": "JOUR",
     "inproceedings": "CPAPER",
+    "preprint": "UNPB",
     "book": "BOOK",
     "incollection": "CHAP",
     "phdthesis": "THES",
     "techreport": "RPRT",
-    "unpublished": "UNPB",
+    "unpublished": "MANSCPT",
+    "dataset": "DATA",
+    "software": "COMP",
+    "online": "ELEC",
     "misc": "GEN",
 }
 TYPE_TO_KIND = {ris: kind for kind, ris in KIND_TO_TYPE.items()} | {
     "CONF": "inproceedings",
-    "ELEC": "misc",
     "EJOUR": "article",
     "MGZN": "article",
     "NEWS": "article",
     "INPR": "article",
-    "MANSCPT": "unpublished",
+    "EBOOK": "book",
+    "ECHAP": "incollection",
+    "BLOG": "online",
+    "WEB": "online",
 }
 _VENUE_TAGS = ("T2", "JO", "JF", "BT", "J2", "JA")
+
+
+def _pages(start: str, end: str) -> str:
+    # One range in the en dash BibTeX's "--" decodes to, however the file spelled it.
+    return f"{start}\u2013{end}" if start and end else start or end
 
 
 def _date(value: str) -> str:
@@ -59,8 +71,14 @@ def _record(fields: list[tuple[str, str]], line: int) -> Record:
 
     found: dict[str, str] = {}
     doi = ids.clean_doi(first("DO")) if first("DO") else None
-    if doi:
+    arxiv_doi = ids.parse_arxiv(doi) if doi else None
+    if doi and arxiv_doi is None:
         found["doi"] = doi
+    if arxiv_doi is not None:
+        found["arxiv"] = arxiv_doi.id
+    kind = TYPE_TO_KIND.get(first("TY").upper(), "misc")
+    if first("SN") and kind in ("book", "incollection"):
+        found["isbn"] = first("SN")
     for value in values.get("AN", []):
         scheme, _, rest = cleaned(value).partition(":")
         if scheme.lower() in SCHEMES and rest.strip():
@@ -73,11 +91,15 @@ def _record(fields: list[tuple[str, str]], line: int) -> Record:
         ),
         published=published,
         venue=first(*_VENUE_TAGS),
+        volume=first("VL"),
+        issue=first("IS", "M1") if kind == "techreport" else first("IS"),
+        pages=_pages(first("SP"), first("EP")),
+        publisher=first("PB"),
         abstract=first("AB", "N2"),
         url=first("UR"),
         identifiers=found,
         tags=tuple(tag for raw in values.get("KW", []) if (tag := cleaned(raw))),
-        kind=TYPE_TO_KIND.get(first("TY").upper(), "misc"),
+        kind=kind,
         line=line,
     )
 
@@ -117,7 +139,7 @@ def parse_ris(text: str) -> list[Record]:
     if current is not None:
         errors.append((start, "record is not closed with an ER line"))
     if errors:
-        raise ImportFileError(errors)
+        raise ImportFileError(errors, records=records)
     return records
 
 
@@ -139,12 +161,26 @@ def write_ris(records: Sequence[Record]) -> str:
             put("DA", "/".join([year, month, day]) + ("/" if not day else ""))
         if record.venue:
             put("T2", record.venue)
+        if record.volume:
+            put("VL", record.volume)
+        if record.issue:
+            put("IS", record.issue)
+        start_page, _, end_page = record.pages.partition("\u2013")
+        if start_page and end_page:
+            put("SP", start_page)
+            put("EP", end_page)
+        elif record.pages:
+            put("SP", record.pages)
+        if record.publisher:
+            put("PB", record.publisher)
         if record.abstract:
             put("AB", record.abstract)
         if "doi" in record.identifiers:
             put("DO", record.identifiers["doi"])
+        if "isbn" in record.identifiers:
+            put("SN", record.identifiers["isbn"])
         for scheme in SCHEMES:
-            if scheme != "doi" and scheme in record.identifiers:
+            if scheme not in ("doi", "isbn") and scheme in record.identifiers:
                 put("AN", f"{scheme}:{record.identifiers[scheme]}")
         if record.url:
             put("UR", record.url)

@@ -26,6 +26,7 @@ from readinglist.models import (
     User,
 )
 from readinglist.services.accounts import personal_library
+from readinglist.services.citekeys import adopt_citekey, is_key_ready
 from readinglist.services.entry_metadata import contribute, refresh_fields, save_contribution
 from readinglist.services.papers import identity_for, resolve_paper
 from readinglist.services.queue import mark_enrichment_pending, queue_enrichment
@@ -59,6 +60,7 @@ def save_paper(
     tags: Sequence[str] = (),
     note: str = "",
     status: str | None = None,
+    citekey: str = "",
 ) -> SaveResult:
     """Save the paper at `url` into `library` (the user's personal one by default).
 
@@ -66,7 +68,8 @@ def save_paper(
     or updates the Entry with this save's metadata as the library's contribution, and applies
     tags, a note and the user's reading status. Saving again is safe: tags are added (never
     removed), an identical note is not repeated. Nothing here changes the global paper beyond
-    creating it: its metadata comes from registries, queued here for a new paper.
+    creating it: its metadata comes from registries, queued here for a new paper. The entry
+    gets its citation key once it has its authors (`citekey`, a file's own key, if free).
     """
     with transaction.atomic():
         target = library or personal_library(user)
@@ -92,6 +95,8 @@ def save_paper(
             entry.arxiv_version = saved_version or paper.arxiv_version
             contribute(entry, metadata)
             refresh_fields(entry, paper)
+            if citekey or is_key_ready(entry, paper):
+                adopt_citekey(entry, pattern=target.citekey_pattern, wanted=citekey)
             entry.save(force_insert=True)
             save_contribution(entry)
         else:
@@ -102,6 +107,9 @@ def save_paper(
                 changed.append("arxiv_version")
             contributed = contribute(entry, metadata)
             changed += refresh_fields(entry, paper)
+            wants_key = citekey or (not entry.citekey and is_key_ready(entry, paper))
+            if wants_key and adopt_citekey(entry, pattern=target.citekey_pattern, wanted=citekey):
+                changed += ["citekey", "citekey_aliases"]
             entry.save(update_fields=changed)
             if contributed:
                 save_contribution(entry)

@@ -28,6 +28,7 @@ from readinglist.metadata import (
     merge_into,
 )
 from readinglist.models import Entry, EntryContribution, Paper, User
+from readinglist.services.citekeys import clean_citekey, rename_citekey
 from readinglist.services.versioning import begin_library_write, current_row
 
 _DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
@@ -143,11 +144,14 @@ def edit_details(
     *, user: User, entry: Entry, changes: Mapping[str, Any], base_version: int | None = None
 ) -> Entry:
     """A person's edit of what their library sees of a paper (title, authors, year, venue,
-    type, abstract, links): overrides in this library only, never the global paper.
+    type, abstract, links): overrides in this library only, never the global paper. A
+    `citekey` in `changes` renames the entry's citation key (the old one stays an alias).
 
     With `base_version` (the entry version the editor saw), an entry changed since raises
     StaleObject.
     """
+    changes = dict(changes)
+    citekey = clean_citekey(changes.pop("citekey")) if "citekey" in changes else None
     cleaned = clean_details(changes)
     with transaction.atomic():
         require_writable(user=user, library_id=entry.library_id)
@@ -160,6 +164,8 @@ def edit_details(
             else:
                 overrides[name] = value
         changed = refresh_fields(entry, entry.paper)
+        if citekey is not None and rename_citekey(entry, citekey):
+            changed += ["citekey", "citekey_aliases"]
         entry.library = library
         entry.version = library.version
         entry.save(update_fields=[*changed, "version", "updated_at"])

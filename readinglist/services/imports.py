@@ -1,4 +1,5 @@
-"""Importing records into a library: all or nothing, one version bump, a report per record.
+"""Importing records into a library: a batch at a time, one version bump each, a report per
+record.
 
 Every record is identified exactly as a save is (`identity_for`): by the identifiers it
 states, its URL, or, for a work with neither (a book, a thesis, a reference-list entry), its
@@ -13,6 +14,11 @@ writes nothing and takes no lock. Files of more than `BACKGROUND_THRESHOLD` reco
 an `ImportJob` on the worker (`start_import`, `run_import_job`), which records each batch's
 progress with the batch and resumes after the last one if its worker dies. Both front doors
 hand an uploaded file to `import_file`, which decides which way it goes.
+
+Imports are tolerant by default: the records of a file that read are imported and those that
+do not are reported by line ("invalid"); `strict` makes a file with any unreadable record
+import nothing. A record of a work already in the library fills in what the library lacks
+(authors, venue, pages, ...) and the report names those fields.
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ from django.utils import timezone
 
 from readinglist.access import LibraryNotWritable, NotVisible, require_writable
 from readinglist.errors import DomainError
+from readinglist.io.citekeys import VALID_CITEKEY
 from readinglist.io.formats import MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
 from readinglist.io.records import KIND_ITEM_TYPES, ImportFileError, Record
 from readinglist.metadata import (
     MAX_AUTHOR_LENGTH,
     MAX_AUTHORS,
     MAX_LENGTHS,
+    PUBLICATION_FIELDS,
     PageMetadata,
     Source,
     clean_text,
@@ -51,7 +59,7 @@ from readinglist.text import fold_tag_name
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["added", "merged", "unchanged", "skipped"]
+Outcome = Literal["added", "merged", "unchanged", "skipped", "invalid"]
 MAX_URL_LENGTH = 2000
 # Records per transaction: at about 10 ms a record on PostgreSQL, a batch holds the library's
 # write lock for a quarter of a second.
@@ -91,7 +99,8 @@ class ImportItem:
 @dataclass
 class ImportReport:
     total: int = 0
-    items: list[ImportItem] = field(default_factory=list)
+    items: list[ImportItem] = field(default_factory=list)  # one per record that read
+    invalid: list[ImportItem] = field(default_factory=list)  # the records that did not
     dry_run: bool = False
     version: int | None = None
     format: Format | None = None  # where known: the file's, as read
@@ -99,15 +108,20 @@ class ImportReport:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ImportReport:
         """The report `as_dict` wrote (a job's report so far, read back to resume it)."""
+        items = [ImportItem(**item) for item in data.get("items", [])]
         return cls(
             total=int(data.get("total", 0)),
-            items=[ImportItem(**item) for item in data.get("items", [])],
+            items=[item for item in items if item.outcome != "invalid"],
+            invalid=[item for item in items if item.outcome == "invalid"],
             dry_run=bool(data.get("dry_run", False)),
             version=data.get("version"),
         )
 
     def count(self, outcome: Outcome) -> int:
-        return sum(1 for item in self.items if item.outcome == outcome)
+        return sum(1 for item in self.all_items() if item.outcome == outcome)
+
+    def all_items(self) -> list[ImportItem]:
+        return sorted([*self.items, *self.invalid], key=lambda item: item.line)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -118,7 +132,8 @@ class ImportReport:
             "merged": self.count("merged"),
             "unchanged": self.count("unchanged"),
             "skipped": self.count("skipped"),
-            "items": [asdict(item) for item in self.items],
+            "invalid": self.count("invalid"),
+            "items": [asdict(item) for item in self.all_items()],
         }
 
 
@@ -130,6 +145,7 @@ def metadata_for(record: Record) -> PageMetadata:
         abstract=record.abstract[: MAX_LENGTHS["abstract"]],
         published=record.published[: MAX_LENGTHS["published"]],
         venue=record.venue[: MAX_LENGTHS["venue"]],
+        **{name: getattr(record, name)[: MAX_LENGTHS[name]] for name in PUBLICATION_FIELDS},
         pdf_url=record.pdf_url if len(record.pdf_url) <= MAX_LENGTHS["pdf_url"] else "",
         item_type=KIND_ITEM_TYPES.get(record.kind, ""),
         identifiers={k: v for k, v in record.identifiers.items() if v and len(v) <= 500},
@@ -225,12 +241,23 @@ def _import_one(user: User, library: Library, record: Record, seen: dict[int, in
                 record.line, title, "skipped", f"same paper as line {line}", existing.paper_id
             )
         seen[existing.paper_id] = record.line
-        if _has_tags(existing, tags) and not _adds_metadata(existing, metadata):
+        filled = _filled_fields(existing, metadata)
+        if _has_tags(existing, tags) and not filled and _knows_key(existing, record.citekey):
             return ImportItem(record.line, title, "unchanged", "", existing.paper_id)
-    result = save_paper(user=user, url=url, metadata=metadata, library=library, tags=tags)
+    else:
+        filled = []
+    result = save_paper(
+        user=user,
+        url=url,
+        metadata=metadata,
+        library=library,
+        tags=tags,
+        citekey=record.citekey,
+    )
     seen.setdefault(result.paper.pk, record.line)
     outcome: Outcome = "added" if result.created else "merged"
-    return ImportItem(record.line, title, outcome, "", result.paper.pk)
+    reason = f"filled in {', '.join(filled)}" if filled and not result.created else ""
+    return ImportItem(record.line, title, outcome, reason, result.paper.pk)
 
 
 def _preview(
@@ -268,22 +295,36 @@ def _preview(
         seen_keys.update(dict.fromkeys(keys, record.line))
         existing = Entry.objects.filter(library=library, paper=paper).first() if paper else None
         tags = [t[:MAX_TAG_LENGTH] for t in record.tags]
+        filled = _filled_fields(existing, metadata) if existing is not None else []
+        reason = ""
         if existing is None:
             outcome: Outcome = "added"
-        elif _has_tags(existing, tags) and not _adds_metadata(existing, metadata):
+        elif _has_tags(existing, tags) and not filled and _knows_key(existing, record.citekey):
             outcome = "unchanged"
         else:
             outcome = "merged"
-        report.items.append(ImportItem(record.line, title, outcome, "", paper_id))
+            reason = f"would fill in {', '.join(filled)}" if filled else ""
+        report.items.append(ImportItem(record.line, title, outcome, reason, paper_id))
 
 
-def _adds_metadata(entry: Entry, metadata: PageMetadata) -> bool:
-    """Whether the record would fill a field the library has nothing for yet (an entry
+_FILLABLE = ("title", "authors", "abstract", "published", "venue", *PUBLICATION_FIELDS)
+
+
+def _filled_fields(entry: Entry, metadata: PageMetadata) -> list[str]:
+    """The fields the record would fill that the library has nothing for yet (an entry
     saved by id before its registry answered, imported again with its authors)."""
-    return any(
-        metadata.value_of(name) and not getattr(entry, name)
-        for name in ("title", "authors", "abstract", "published", "venue")
-    )
+    return [name for name in _FILLABLE if metadata.value_of(name) and not getattr(entry, name)]
+
+
+def _knows_key(entry: Entry, citekey: str) -> bool:
+    """Whether the entry already answers to the file's key (as its key or an alias)."""
+    wanted = citekey.strip()
+    if not wanted or VALID_CITEKEY.fullmatch(wanted) is None:
+        return True  # no key the library could take
+    if wanted.lower() in {key.lower() for key in [entry.citekey, *entry.citekey_aliases]}:
+        return True
+    # Another entry's key already (a file with one key twice): this one cannot take it.
+    return Entry.objects.filter(library_id=entry.library_id, citekey__iexact=wanted).exists()
 
 
 def upload_text(raw: bytes) -> str:
@@ -305,19 +346,22 @@ def import_file(
     format: Format | None = None,
     filename: str = "",
     dry_run: bool = False,
+    strict: bool = False,
 ) -> ImportReport | ImportJob:
     """Import a whole file: in this request (a report) unless it has more than
     `BACKGROUND_THRESHOLD` records, then as a job on the worker. Its format is `format`, else
-    told by its name and content (`UnknownFormat` if neither tells); a file that does not
-    parse raises `ImportFileError` with every problem's line, and nothing is imported. A
-    person who used up their allowance of imported records is refused (`AllowanceSpent`)."""
+    told by its name and content (`UnknownFormat` if neither tells). Records that do not
+    read are reported as "invalid" and the others imported; a file with none that reads,
+    or with any that does not when `strict`, raises `ImportFileError` with every problem's
+    line, and nothing is imported. A person who used up their allowance of imported records
+    is refused (`AllowanceSpent`)."""
     if len(text.encode()) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge()
     check_import_allowance(user)
     chosen = format or guess_format(filename, text)
     if chosen is None:
         raise UnknownFormat()
-    records = PARSERS[chosen](text)
+    records, invalid = read_records(chosen, text, strict=strict)
     if not dry_run:
         spend_import_allowance(user, len(records))
     if len(records) > BACKGROUND_THRESHOLD:
@@ -326,12 +370,28 @@ def import_file(
             library=library,
             format=chosen,
             text=text,
-            total=len(records),
+            total=len(records) + len(invalid),
             dry_run=dry_run,
+            strict=strict,
         )
-    report = import_records(user=user, library=library, records=records, dry_run=dry_run)
+    report = ImportReport(total=len(records) + len(invalid), dry_run=dry_run, invalid=invalid)
+    import_records(user=user, library=library, records=records, dry_run=dry_run, report=report)
     report.format = chosen
     return report
+
+
+def read_records(
+    format: Format, text: str, *, strict: bool
+) -> tuple[list[Record], list[ImportItem]]:
+    """The file's records that read, and a report item for each that does not; raises
+    `ImportFileError` when none reads, or any does not and `strict`."""
+    try:
+        return PARSERS[format](text), []
+    except ImportFileError as error:
+        if strict or not error.records:
+            raise
+        invalid = [ImportItem(line, "", "invalid", message) for line, message in error.errors]
+        return error.records, invalid
 
 
 # --- jobs on the worker ---------------------------------------------------------------------
@@ -345,12 +405,19 @@ def start_import(
     text: str,
     total: int,
     dry_run: bool = False,
+    strict: bool = False,
 ) -> ImportJob:
     """Queue an import of `text` as a job on the worker; it starts once this commits."""
     with transaction.atomic():
         require_writable(user=user, library_id=library.pk)
         job = ImportJob.objects.create(
-            user=user, library=library, format=format, total=total, content=text, dry_run=dry_run
+            user=user,
+            library=library,
+            format=format,
+            total=total,
+            content=text,
+            dry_run=dry_run,
+            strict=strict,
         )
         queue_import(job.pk)
     return job
@@ -393,7 +460,9 @@ def _record_progress(job_id: int) -> Callable[[ImportReport], None]:
 
     def record(report: ImportReport) -> None:
         ImportJob.objects.filter(pk=job_id).update(
-            done=len(report.items), report=report.as_dict(), heartbeat_at=timezone.now()
+            done=len(report.items) + len(report.invalid),
+            report=report.as_dict(),
+            heartbeat_at=timezone.now(),
         )
 
     return record
@@ -407,7 +476,9 @@ def run_import_job(job_id: int) -> None:
     job = ImportJob.objects.select_related("user", "library").get(pk=job_id)
     so_far = ImportReport.from_dict(job.report) if job.report.get("items") else None
     try:
-        records = PARSERS[Format(job.format)](job.content)
+        records, invalid = read_records(Format(job.format), job.content, strict=job.strict)
+        if so_far is None:
+            so_far = ImportReport(total=job.total, dry_run=job.dry_run, invalid=invalid)
         report = import_records(
             user=job.user,
             library=job.library,

@@ -37,6 +37,7 @@ from readinglist.models import (
     ReadingState,
     Tombstone,
 )
+from readinglist.services.citekeys import adopt_citekey, merged_aliases
 from readinglist.services.entry_metadata import contribution_of, refresh_fields, save_contribution
 from readinglist.services.versioning import (
     begin_library_write,
@@ -78,6 +79,9 @@ def refresh_entries_of(paper: Paper) -> int:
         if entry is None:
             continue
         changed = refresh_fields(entry, paper)
+        if not entry.citekey and entry.authors:  # the registry brought the authors at last
+            adopt_citekey(entry, pattern=library.citekey_pattern)
+            changed.append("citekey")
         entry.version = library.version
         entry.save(update_fields=[*changed, "version", "updated_at"])
         changed_libraries += 1
@@ -247,6 +251,15 @@ def _unite_metadata(*, keep: Entry, gone: Entry) -> None:
             ours.sources[name] = their_source
     for name, value in theirs.overrides.items():
         ours.overrides.setdefault(name, value)
+    # Documents cite either key: the kept entry's stays, the other's becomes an alias. It
+    # is set after `gone` is deleted (the caller saves `keep` then), as keys are unique.
+    if keep.citekey:
+        keep.citekey_aliases = merged_aliases(keep, [gone.citekey, *gone.citekey_aliases])
+    else:
+        keep.citekey, keep.citekey_aliases = (
+            gone.citekey,
+            merged_aliases(keep, gone.citekey_aliases),
+        )
     if gone.arxiv_version and (keep.arxiv_version or 0) < gone.arxiv_version:
         keep.arxiv_version = gone.arxiv_version
 

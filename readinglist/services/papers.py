@@ -12,7 +12,9 @@ all is found by its fingerprint (normalized title, first author, year).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from django.db import connection
 from django.utils import timezone
@@ -34,10 +36,11 @@ _METADATA_PREFIX = {
     "pmcid": "",
     "openreview": "https://openreview.net/forum?id=",
     "acl": "https://aclanthology.org/",
+    "isbn": "ISBN ",
 }
 # Which stated identifier names a new paper when the URL names none: the DOI of a publisher
 # page first (the page is its landing page), then the others.
-_STATED_PREFERENCE = ("doi", "arxiv", "pmid", "pmcid", "openreview", "acl")
+_STATED_PREFERENCE = ("doi", "arxiv", "pmid", "pmcid", "openreview", "acl", "isbn")
 
 
 class UnidentifiablePaper(DomainError, ValueError):
@@ -54,6 +57,8 @@ class Identity:
     from_url: ids.Identifiers
     stated: ids.Identifiers
     fingerprint: str | None = None
+    # Why the URL names nothing, when it says more than "not a paper" (an ISBN with a typo).
+    problem: str = ""
 
     def keys(self) -> list[Key]:
         """Every key, strongest first: the URL's own, then the stated ones, then the
@@ -118,7 +123,12 @@ def identity_for(*, url: str, metadata: PageMetadata | None) -> Identity:
         print_ = fingerprint(
             title=metadata.title, authors=metadata.authors, published=metadata.published
         )
-    return Identity(from_url=from_url, stated=stated_identifiers(metadata), fingerprint=print_)
+    return Identity(
+        from_url=from_url,
+        stated=stated_identifiers(metadata),
+        fingerprint=print_,
+        problem=(ids.isbn_problem(url) or "") if url else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def resolve_paper(*, identity: Identity, library_id: int | None) -> Resolution:
     """
     keys = identity.keys()
     if not keys:
-        raise UnidentifiablePaper()
+        raise UnidentifiablePaper(identity.problem)
     for _attempt in range(3):
         paper, global_keys = _existing_paper(keys, library_id)
         if paper is not None:
@@ -217,12 +227,48 @@ def _insert_paper(identity: Identity, creating: list[Key]) -> Paper:
     paper = Paper(
         url=_primary_url(identity, creating),
         pdf_url=f"https://arxiv.org/pdf/{arxiv.id}" if arxiv else "",
-        item_type=ItemType.PREPRINT.value if arxiv else "",
+        item_type=_item_type_of(identity, schemes),
         enrichment=Paper.Enrichment.PENDING if asked else Paper.Enrichment.NONE,
         enrichment_retry_at=timezone.now() if asked else None,
     )
     paper.save(force_insert=True)
     return paper
+
+
+# Hosts that publish only conference proceedings (PMLR, NeurIPS, CVF, IJCAI, AAAI).
+_PROCEEDINGS_HOSTS = frozenset(
+    {
+        "proceedings.mlr.press",
+        "papers.nips.cc",
+        "papers.neurips.cc",
+        "proceedings.neurips.cc",
+        "openaccess.thecvf.com",
+        "www.ijcai.org",
+        "ojs.aaai.org",
+    }
+)
+# ACL Anthology ids of its journals (TACL, Computational Linguistics): new and old forms.
+_ACL_JOURNAL = re.compile(r"\d{4}\.(tacl|cl)-|[QJ]\d\d-", re.IGNORECASE)
+
+
+def _item_type_of(identity: Identity, schemes: set[str]) -> str:
+    """What kind of work the identifiers alone say it is (a registry may say better): an
+    arXiv paper a preprint, OpenReview's and the ACL Anthology's conference papers (but
+    the Anthology's journals' articles), a work with an ISBN a book."""
+    found = identity.from_url.merged(identity.stated)
+    if "arxiv" in schemes:
+        return ItemType.PREPRINT.value
+    if "acl" in schemes and found.acl is not None:
+        journal = _ACL_JOURNAL.match(found.acl.id) is not None
+        return (ItemType.ARTICLE if journal else ItemType.CONFERENCE_PAPER).value
+    if "openreview" in schemes:
+        return ItemType.CONFERENCE_PAPER.value
+    if "isbn" in schemes:
+        return ItemType.BOOK.value
+    host = urlsplit(identity.from_url.url or "").hostname or ""
+    if host in _PROCEEDINGS_HOSTS:
+        return ItemType.CONFERENCE_PAPER.value
+    return ""
 
 
 def _claim_identifiers(paper: Paper, identity: Identity, keys: list[Key]) -> list[Key]:
@@ -259,4 +305,6 @@ def _primary_url(identity: Identity, creating: list[Key]) -> str:
             return f"https://pubmed.ncbi.nlm.nih.gov/{found.pmid}/"
         if found.pmcid and "pmcid" in schemes:
             return f"https://pmc.ncbi.nlm.nih.gov/articles/{found.pmcid}/"
+        if found.isbn and "isbn" in schemes:
+            return ids.isbn_url(found.isbn)
     return identity.from_url.url or ""

@@ -21,7 +21,7 @@ from readinglist import tasks
 from readinglist.models import Paper
 
 # Schemes a registry answers for (`readinglist.enrichment`).
-REGISTRY_SCHEMES = frozenset({"arxiv", "doi", "openreview", "acl", "pmid", "pmcid"})
+REGISTRY_SCHEMES = frozenset({"arxiv", "doi", "openreview", "acl", "pmid", "pmcid", "isbn"})
 
 
 def _enqueue_on_commit(

@@ -139,6 +139,7 @@ class ImportForm(forms.Form):
         choices=[("", "Detect from the file"), *((f.value, FORMAT_LABELS[f]) for f in Format)],
     )
     library = id_field()
+    strict = forms.BooleanField(required=False)
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -194,7 +195,8 @@ def _report(request: HttpRequest, library: Library, report: ImportReport) -> Non
         request,
         f"Imported {report.total} records into “{library.name}”: "
         f"{report.count('added')} added, {report.count('merged')} merged into papers already "
-        f"there, {report.count('unchanged')} already there, {report.count('skipped')} skipped.",
+        f"there, {report.count('unchanged')} already there, {report.count('skipped')} skipped"
+        + (f", {len(report.invalid)} could not be read." if report.invalid else "."),
     )
     skipped = [item for item in report.items if item.outcome == "skipped"]
     if skipped:
@@ -205,6 +207,13 @@ def _report(request: HttpRequest, library: Library, report: ImportReport) -> Non
         more = len(skipped) - SHOWN_PROBLEMS
         suffix = f" (and {more} more)" if more > 0 else ""
         messages.warning(request, f"Skipped {shown}{suffix}")
+    if report.invalid:
+        shown = "; ".join(
+            f"line {item.line}: {item.reason}" for item in report.invalid[:SHOWN_PROBLEMS]
+        )
+        more = len(report.invalid) - SHOWN_PROBLEMS
+        suffix = f" (and {more} more)" if more > 0 else ""
+        messages.warning(request, f"Could not read {shown}{suffix}")
 
 
 @page_action
@@ -225,6 +234,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
             text=imports.upload_text(upload.read(MAX_UPLOAD_BYTES + 1)),
             format=Format(chosen) if chosen else None,
             filename=upload.name or "",
+            strict=form.cleaned_data["strict"],
         )
     except ImportFileError as error:
         messages.error(request, _file_problems(error))

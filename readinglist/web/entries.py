@@ -38,6 +38,7 @@ from readinglist.services.entry_metadata import contribution_of, edit_details
 from readinglist.services.journal_club import cancel_session, mark_discussed, schedule_session
 from readinglist.services.lists import add_to_list
 from readinglist.services.versioning import StaleObject
+from readinglist.web.citing import CSL_STYLES, entry_citation
 from readinglist.web.common import (
     MAX_ID,
     back,
@@ -63,6 +64,7 @@ IDENTIFIER_LINKS = {
     PaperIdentifier.Scheme.ACL: "https://aclanthology.org/{}/",
     PaperIdentifier.Scheme.PMID: "https://pubmed.ncbi.nlm.nih.gov/{}/",
     PaperIdentifier.Scheme.PMCID: "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    PaperIdentifier.Scheme.ISBN: "https://openlibrary.org/isbn/{}",
 }
 
 
@@ -134,10 +136,24 @@ class DetailsForm(forms.Form):
     authors = forms.CharField(required=False, widget=forms.Textarea, help_text="One name per line")
     published = forms.CharField(required=False, max_length=MAX_LENGTHS["published"])
     venue = forms.CharField(required=False, max_length=MAX_LENGTHS["venue"])
+    volume = forms.CharField(required=False, max_length=MAX_LENGTHS["volume"])
+    issue = forms.CharField(required=False, max_length=MAX_LENGTHS["issue"])
+    pages = forms.CharField(required=False, max_length=MAX_LENGTHS["pages"])
+    publisher = forms.CharField(
+        required=False,
+        max_length=MAX_LENGTHS["publisher"],
+        help_text="Or the school of a thesis, the institution of a report",
+    )
     item_type = forms.ChoiceField(required=False, choices=[("", "Unknown"), *ITEM_TYPE_CHOICES])
     abstract = forms.CharField(required=False, widget=forms.Textarea, strip=False)
     url = forms.CharField(required=False, max_length=2000)
     pdf_url = forms.CharField(required=False, max_length=2000)
+    citekey = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Citation key",
+        help_text="What LaTeX cites it by; the old key keeps working as an alias",
+    )
     version = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
 
     def changes(self, entry: Entry) -> dict[str, Any]:
@@ -150,6 +166,8 @@ class DetailsForm(forms.Form):
         submitted["authors"] = [
             name for line in data["authors"].splitlines() if (name := clean_text(line))
         ]
+        if data["citekey"].strip():
+            submitted["citekey"] = data["citekey"].strip()
         return {name: value for name, value in submitted.items() if value != getattr(entry, name)}
 
 
@@ -249,6 +267,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
             initial={
                 **{name: getattr(entry, name) for name in DESCRIPTIVE_FIELDS},
                 "authors": "\n".join(entry.authors),
+                "citekey": entry.citekey,
                 "version": entry.version,
             }
         ),
@@ -279,6 +298,8 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         .replace(hour=15, minute=0, second=0, microsecond=0)
         .strftime("%Y-%m-%dT%H:%M"),
     }
+    context["citation"] = entry_citation(entry, request.GET.get("cite"))
+    context["cite_styles"] = CSL_STYLES
     return render(request, "web/entry.html", context)
 
 

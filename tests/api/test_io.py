@@ -56,14 +56,51 @@ def test_import_multipart_file_and_dry_run(alice: User, alice_client: APIClient)
 
 
 @pytest.mark.django_db
-def test_malformed_file_gives_line_numbers_and_imports_nothing(
+def test_strict_import_of_a_malformed_file_gives_line_numbers_and_imports_nothing(
     alice: User, alice_client: APIClient
 ) -> None:
     response = alice_client.post(
-        _import_url(personal_library(alice)), {"content": BROKEN}, format="json"
+        _import_url(personal_library(alice)) + "?strict=true", {"content": BROKEN}, format="json"
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert [e["line"] for e in response.json()["errors"]] == [3]
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_import_of_a_malformed_file_imports_what_reads_and_reports_the_rest(
+    alice: User, alice_client: APIClient
+) -> None:
+    content = (
+        "@article{a, title={Deep Residual Learning}, doi={10.1109/CVPR.2016.90}}\n\n"
+        "@article{b,\n  title = {Broken\n\n@misc{c, title={Long Short-Term Memory}}\n"
+    )
+    response = alice_client.post(
+        _import_url(personal_library(alice)), {"content": content}, format="json"
+    )
+    assert response.status_code == HTTPStatus.CREATED
+    body = response.json()
+    assert (body["total"], body["added"], body["invalid"]) == (3, 2, 1)
+    invalid = [item for item in body["items"] if item["outcome"] == "invalid"]
+    assert [item["line"] for item in invalid] == [3]
+    assert "@article{b" in invalid[0]["reason"]
+    assert sorted(Entry.objects.values_list("title", flat=True)) == [
+        "Deep Residual Learning",
+        "Long Short-Term Memory",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_file_where_nothing_reads_imports_nothing_even_when_tolerant(
+    alice: User, alice_client: APIClient
+) -> None:
+    response = alice_client.post(
+        _import_url(personal_library(alice)),
+        {"content": '[\n  {"title": [1]}\n]', "format": "csljson"},
+        format="json",
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["errors"] == [{"line": 2, "message": "'title' must be a string"}]
     assert not Entry.objects.exists()
 
 
@@ -122,7 +159,12 @@ def test_large_import_runs_as_a_job_with_progress(
 @pytest.mark.django_db
 def test_failed_job_reports_why(alice: User, alice_client: APIClient) -> None:
     job = ImportJob.objects.create(
-        user=alice, library=personal_library(alice), format="bibtex", total=1, content=BROKEN
+        user=alice,
+        library=personal_library(alice),
+        format="bibtex",
+        total=3,
+        content=BROKEN,
+        strict=True,
     )
     run_import_job(job.pk)
     body = alice_client.get(f"/api/v1/imports/{job.pk}").json()
@@ -135,7 +177,7 @@ def test_failed_job_reports_why(alice: User, alice_client: APIClient) -> None:
     ("format", "needle"),
     [
         ("bibtex", "@misc{"),
-        ("ris", "TY  - GEN"),
+        ("ris", "TY  - UNPB"),  # an arXiv paper is a preprint
         ("csljson", '"type": "article"'),
         ("bookmarks", "<DT>"),
     ],

@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 from rest_framework.test import APIClient
 
+from readinglist.metadata import PageMetadata
 from readinglist.models import Lab, Membership, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
@@ -37,6 +38,34 @@ def test_owner_renames_and_the_version_moves(alice: User, alice_client: APIClien
     assert response.status_code == HTTPStatus.OK
     assert response.json()["name"] == "Reading"
     assert response.json()["version"] == library.version + 1
+
+
+@pytest.mark.django_db
+def test_the_owner_chooses_how_new_citation_keys_are_made(
+    alice: User, alice_client: APIClient, bob_client: APIClient, lab: Lab
+) -> None:
+    library = personal_library(alice)
+    url = f"/api/v1/libraries/{library.pk}/"
+    assert alice_client.get(url).json()["citekey_pattern"] == "author_year_word"
+
+    response = alice_client.patch(url, {"citekey_pattern": "author_year"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["citekey_pattern"] == "author_year"
+    assert response.json()["name"] == library.name
+    saved = save_paper(
+        user=alice,
+        url="https://example.org/x",
+        metadata=PageMetadata(title="Deep Learning", authors=("LeCun, Yann",), published="2015"),
+    )
+    assert saved.entry.citekey == "lecun2015"
+    bad = alice_client.patch(url, {"citekey_pattern": "whatever"})
+    assert bad.status_code == HTTPStatus.BAD_REQUEST
+    assert "citekey_pattern" in bad.json()
+    # A lab member (not an admin) may not change the lab's; another person sees no library.
+    lab_url = f"/api/v1/libraries/{lab.library.pk}/"
+    assert bob_client.patch(lab_url, {"citekey_pattern": "author_year"}).status_code == 403
+    assert bob_client.patch(url, {"citekey_pattern": "author_year"}).status_code == 404
 
 
 @pytest.mark.django_db

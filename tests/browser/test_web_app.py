@@ -683,3 +683,59 @@ def test_first_tab_reaches_the_skip_link_which_focuses_main(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
     assert_quiet(tab)
+
+
+# --- Citations ----------------------------------------------------------------------------------
+
+
+def test_copy_citation_puts_the_reference_on_the_clipboard(
+    chromium: Any, base_url: str, transactional_db: None
+) -> None:
+    from playwright.sync_api import expect
+
+    alice = reader("alice@example.org", "Alice")
+    saved = save_paper(
+        user=alice,
+        url="https://doi.org/10.1162/neco.1997.9.8.1735",
+        metadata=PageMetadata(
+            title="Long Short-Term Memory",
+            authors=("Hochreiter, Sepp", "Schmidhuber, Jürgen"),
+            published="1997",
+            venue="Neural Computation",
+            volume="9",
+            issue="8",
+            pages="1735\u20131780",
+            item_type="article",
+            source=Source.CITATION,
+        ),
+    )
+    context = chromium.new_context(viewport=DESKTOP, base_url=base_url)
+    context.set_default_timeout(10_000)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    sign_in_cookie(context, alice, base_url)
+    tab = _watch(context.new_page())
+    page = tab.page
+    try:
+        tab.goto(f"/entries/{saved.entry.pk}/")
+        apa = (
+            "Hochreiter, S., & Schmidhuber, J. (1997). Long Short-Term Memory. "
+            "Neural Computation, 9(8), 1735\u20131780. https://doi.org/10.1162/neco.1997.9.8.1735"
+        )
+        expect(page.locator("#citation-text")).to_have_text(apa)
+
+        page.get_by_role("button", name="Copy citation").click()
+        expect(page.locator("#copy-status")).to_have_text("Copied the APA (7th edition) citation.")
+        assert page.evaluate("navigator.clipboard.readText()") == apa
+
+        page.get_by_label("Style").select_option("ieee")
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("#citation-text")).to_contain_text(
+            "S. Hochreiter and J. Schmidhuber, “Long Short-Term Memory”"
+        )
+        page.get_by_role("button", name="Copy BibTeX").click()
+        bibtex = page.evaluate("navigator.clipboard.readText()")
+        assert bibtex.startswith("@article{hochreiter1997long,\n")
+        assert "pages = {1735--1780}" in bibtex
+        assert_quiet(tab)
+    finally:
+        context.close()

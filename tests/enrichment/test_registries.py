@@ -77,6 +77,7 @@ def test_arxiv_published_paper_gives_journal_doi_journal_ref_and_latest_version(
         item_type="preprint",
         identifiers={"doi": "10.1088/1674-1137/ac66cc"},
         latest_arxiv_version=2,
+        arxiv_category="hep-ex",  # BibTeX's primaryClass
     )
     assert len(record.authors) == 25
     assert record.authors[-1] == "Bin Zhang"
@@ -161,6 +162,8 @@ def test_crossref_proceedings_article() -> None:
         ),
         published="2021-06-09",
         venue="Proceedings of the 2021 International Conference on Management of Data",
+        pages="1386\u20131399",  # Crossref's hyphen as the range dash citations use
+        publisher="ACM",
         # The syndication PDF link; the text-mining and similarity-checking links are not.
         pdf_url="https://dl.acm.org/doi/pdf/10.1145/3448016.3452841",
         item_type="conference_paper",
@@ -409,6 +412,7 @@ def test_crossref_not_found_falls_back_to_datacite_for_arxiv_doi() -> None:
         authors=("Heibi, Ivan", "Peroni, Silvio", "Shotton, David"),
         published="2019",
         venue="arXiv",
+        publisher="arXiv",
         item_type="preprint",
         identifiers={"arxiv": "1902.02534"},
     )
@@ -779,6 +783,9 @@ def test_pubmed_article() -> None:
         ),
         published="2018-04",
         venue="Journal of medical imaging (Bellingham, Wash.)",
+        volume="5",
+        issue="2",
+        pages="026002",
         item_type="article",
         # The article's own ids, not those of the references it cites.
         identifiers={"pmid": "29963580", "doi": "10.1117/1.JMI.5.2.026002", "pmcid": "PMC6022861"},

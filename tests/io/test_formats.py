@@ -60,7 +60,8 @@ def test_ris_reads_zotero_style_records_and_reports_broken_ones() -> None:
 def test_csljson_reads_zotero_export_and_names_lines() -> None:
     records = parse_csljson((FIXTURES / "zotero.json").read_text())
     assert records[0].authors == ("Le Scao, Teven", "BigScience Workshop")
-    assert records[0].identifiers == {"arxiv": "2211.05100", "doi": "10.48550/arXiv.2211.05100"}
+    # arXiv's own DOI names the arXiv id; it is written back from it on export.
+    assert records[0].identifiers == {"arxiv": "2211.05100"}
     assert records[0].published == "2022-11-09"
     assert records[1].line == 14
     with pytest.raises(ImportFileError) as caught:
@@ -103,8 +104,12 @@ def test_guess_format(format: Format) -> None:
 def test_write_then_read_gives_the_same_records(format: Format, library: list[Record]) -> None:
     text = WRITERS[format](library)
     again = PARSERS[format](text)
-    assert [r.comparable()[:-1] for r in again] == [r.comparable()[:-1] for r in library]
+    # Everything, item types (kinds) and math in titles included; RIS drops tags' order only.
+    assert [r.comparable() for r in again] == [r.comparable() for r in library]
     assert WRITERS[format](again) == text
+    if format is not Format.RIS:  # RIS has no citation keys
+        # Pinned keys come back as they went out; the others as the writer made them.
+        assert [r.citekey for r in again] == assign_citekeys(library)
 
 
 @settings(max_examples=50, deadline=None)

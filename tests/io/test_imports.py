@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 
 from readinglist.access import LibraryNotWritable
 from readinglist.io.backup import BackupError, dump_library, restore_library
+from readinglist.io.bibtex import parse_bibtex
 from readinglist.io.export import library_records, render
 from readinglist.io.formats import PARSERS, Format
 from readinglist.io.records import Record
@@ -147,7 +148,9 @@ def test_export_of_a_library_is_stable(alice: User) -> None:
     import_records(user=alice, library=library, records=_bib())
     text = render(library_records(library), Format.BIBTEX)
     assert text == render(library_records(library), Format.BIBTEX)
-    assert "@misc{lescao2017attention," in text
+    # The file's own keys are kept: documents that cite them still build.
+    assert "@preprint" not in text
+    assert "@misc{vaswani2017," in text
     assert "title = {Attention Is All You Need — für Café}" in text
 
 
@@ -236,3 +239,28 @@ def test_restore_refuses_a_library_that_is_not_empty_and_bad_files(alice: User) 
     assert not Entry.objects.filter(library=other).exists()
     with pytest.raises(BackupError):
         restore_library(user=alice, library=library, data={"format": "zotero"})
+
+
+@pytest.mark.django_db
+def test_an_import_fills_what_the_library_lacks_and_says_which_fields(alice: User) -> None:
+    library = personal_library(alice)
+    save_paper(user=alice, url="https://doi.org/10.1162/neco.1997.9.8.1735")
+    text = (
+        "@article{hochreiter1997long,\n  title={Long Short-Term Memory},\n"
+        '  author={Hochreiter, Sepp and Schmidhuber, J{\\"u}rgen},\n'
+        "  journal={Neural Computation}, volume={9}, number={8}, pages={1735--1780},\n"
+        "  year={1997}, doi={10.1162/neco.1997.9.8.1735}\n}\n"
+    )
+
+    report = import_records(user=alice, library=library, records=parse_bibtex(text))
+
+    (item,) = report.items
+    assert item.outcome == "merged"
+    assert item.reason == "filled in title, authors, published, venue, volume, issue, pages"
+    entry = Entry.objects.get(library=library)
+    assert entry.authors == ["Hochreiter, Sepp", "Schmidhuber, Jürgen"]
+    assert (entry.volume, entry.issue, entry.pages) == ("9", "8", "1735\u20131780")
+    assert (
+        import_records(user=alice, library=library, records=parse_bibtex(text)).items[0].outcome
+        == "unchanged"
+    )

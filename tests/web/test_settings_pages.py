@@ -294,6 +294,35 @@ def test_import_bibtex_creates_entries_and_reports(client: Client, alice: User) 
     assert any("0 added" in m and "3 already there" in m for m in texts(again))
 
 
+PARTLY_BROKEN = (
+    "@article{ok, title={Deep Residual Learning}, doi={10.1109/CVPR.2016.90}}\n\n"
+    "@article{bad,\n  title = {Never closed\n\n@misc{fine, title={Long Short-Term Memory}}\n"
+)
+
+
+def test_import_reports_the_records_that_do_not_read_and_imports_the_rest(
+    client: Client, alice: User
+) -> None:
+    library = personal_library(alice)
+    client.force_login(alice)
+    strict = client.post(
+        "/settings/data/import",
+        {"file": bib(PARTLY_BROKEN), "library": library.pk, "strict": "1"},
+        follow=True,
+    )
+    assert not Entry.objects.exists()
+    assert any("nothing was imported" in m and "line 3" in m for m in texts(strict))
+
+    response = client.post(
+        "/settings/data/import", {"file": bib(PARTLY_BROKEN), "library": library.pk}, follow=True
+    )
+
+    assert Entry.objects.filter(library=library).count() == 2
+    messages = texts(response)
+    assert any("2 added" in m and "1 could not be read" in m for m in messages)
+    assert any(m.startswith("Could not read line 3:") for m in messages)
+
+
 def test_import_into_a_lab_library_as_member(client: Client, bob: User, lab: Lab) -> None:
     library = Library.objects.get(lab=lab)
     client.force_login(bob)

@@ -19,6 +19,22 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Copy a citation (or anything else) to the clipboard; the text stays selectable without.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    const status = document.getElementById("copy-status");
+    if (!source || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        if (status) status.textContent = button.dataset.copied || "Copied.";
+      } catch {
+        if (status) status.textContent = "Could not copy; select the text and copy it instead.";
+      }
+    });
+  }
+
   // Drag to reorder a reading list; the drop submits the same move form the buttons use.
   for (const list of document.querySelectorAll("[data-sortable]")) {
     let dragged = null;

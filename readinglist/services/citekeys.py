@@ -1,0 +1,130 @@
+"""Pinned citation keys: every entry gets one key, once, and keeps it.
+
+A LaTeX document cites by key, so a key that changed when a registry added the authors, or
+when a duplicate was merged, would break every `\\cite` of it. Keys are therefore made once,
+in the library's pattern, and stored: at the save that brings authors (or once the registry
+has answered), at import (the file's own key), or at the first export, whichever comes
+first. After that only a person's edit changes a key, and the old key stays an alias.
+Keys are unique in a library without regard to case, as BibTeX compares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from readinglist.io.citekeys import VALID_CITEKEY, base_key, free_key
+from readinglist.io.records import Record
+from readinglist.models import Entry, Paper
+from readinglist.services.versioning import begin_library_write
+
+INVALID_KEY_MESSAGE = (
+    "Letters, digits and _ : . + / - only, starting with a letter or digit, at most 100 characters."
+)
+
+
+def _candidate(entry: Entry, pattern: str) -> str:
+    work = Record(title=entry.title, authors=tuple(entry.authors), published=entry.published)
+    return base_key(work, pattern)
+
+
+def _taken(library_id: int, *, prefix: str, besides: int | None) -> set[str]:
+    """The library's keys (lower-cased) that start like `prefix`, other than `besides`'s."""
+    keys = Entry.objects.filter(library_id=library_id, citekey__istartswith=prefix)
+    if besides is not None:
+        keys = keys.exclude(pk=besides)
+    return {key.lower() for key in keys.values_list("citekey", flat=True)}
+
+
+def is_key_ready(entry: Entry, paper: Paper) -> bool:
+    """Whether a key made now would be the one to keep: it has its authors, or the
+    registry has already said all it will (a key made before would read "anon...")."""
+    return bool(entry.authors) or paper.enrichment != Paper.Enrichment.PENDING
+
+
+def adopt_citekey(entry: Entry, *, pattern: str, wanted: str = "") -> bool:
+    """Give `entry` (in memory, in a locked library) its key if it has none: `wanted` (a
+    file's own key) when valid and free, else the pattern's, suffixed until free. An entry
+    that has a key keeps it and takes a different `wanted` as an alias. True if changed."""
+    wanted = wanted.strip()
+    valid_wanted = bool(wanted) and VALID_CITEKEY.fullmatch(wanted) is not None
+    if entry.citekey:
+        if not valid_wanted or wanted.lower() == entry.citekey.lower():
+            return False
+        if wanted in entry.citekey_aliases or _taken(
+            entry.library_id, prefix=wanted, besides=entry.pk
+        ) & {wanted.lower()}:
+            return False
+        entry.citekey_aliases = [*entry.citekey_aliases, wanted]
+        return True
+    base = wanted if valid_wanted else _candidate(entry, pattern)
+    entry.citekey = free_key(base, _taken(entry.library_id, prefix=base, besides=entry.pk))
+    return True
+
+
+def pin_missing_citekeys(*, library_id: int, entries: QuerySet[Entry] | None = None) -> int:
+    """Give every entry of the library (or of `entries`, in it) that has no key yet its
+    key, oldest first, in one write; how many got one. Runs before every export, so what
+    an export shows is what stays. Nothing is locked when all have keys."""
+    missing = (entries if entries is not None else Entry.objects.all()).filter(
+        library_id=library_id, citekey=""
+    )
+    if not missing.exists():
+        return 0
+    with transaction.atomic():
+        library = begin_library_write(library_id=library_id)
+        rows = list(
+            missing.order_by("added_at", "id").only(
+                "id", "library_id", "title", "authors", "published", "citekey"
+            )
+        )
+        keys = Entry.objects.filter(library_id=library_id).exclude(citekey="")
+        taken = set(keys.values_list(Lower("citekey"), flat=True))
+        now = timezone.now()
+        for entry in rows:
+            entry.citekey = free_key(_candidate(entry, library.citekey_pattern), taken)
+            taken.add(entry.citekey.lower())
+            entry.version, entry.updated_at = library.version, now
+        Entry.objects.bulk_update(rows, ["citekey", "version", "updated_at"], batch_size=500)
+    return len(rows)
+
+
+def clean_citekey(value: object) -> str:
+    """A person's key, or ValidationError saying what a key may hold."""
+    if not isinstance(value, str) or VALID_CITEKEY.fullmatch(value.strip()) is None:
+        raise ValidationError({"citekey": INVALID_KEY_MESSAGE})
+    return value.strip()
+
+
+def rename_citekey(entry: Entry, key: str) -> bool:
+    """Set a person's `key` on `entry` (in memory, in a locked library); its old key stays
+    an alias so documents citing it still build with biblatex. ValidationError if another
+    entry of the library has that key. True if changed."""
+    if key == entry.citekey:
+        return False
+    clash = (
+        Entry.objects.filter(library_id=entry.library_id, citekey__iexact=key)
+        .exclude(pk=entry.pk)
+        .values_list("title", flat=True)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError({"citekey": f"Already the key of “{clash[:80]}” in this library."})
+    aliases = [alias for alias in entry.citekey_aliases if alias.lower() != key.lower()]
+    if entry.citekey and entry.citekey.lower() != key.lower():
+        aliases.append(entry.citekey)
+    entry.citekey, entry.citekey_aliases = key, list(dict.fromkeys(aliases))
+    return True
+
+
+def merged_aliases(keep: Entry, gone: Iterable[str]) -> list[str]:
+    """`keep`'s aliases plus `gone`'s keys (a merged duplicate's key and aliases)."""
+    own = (keep.citekey or "").lower()
+    return list(
+        dict.fromkeys([*keep.citekey_aliases, *(key for key in gone if key and key.lower() != own)])
+    )
