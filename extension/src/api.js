@@ -139,6 +139,10 @@ export const addToList = (listId, entryId, idempotencyKey) =>
     headers: { "Idempotency-Key": idempotencyKey },
   });
 
+/** The entry as a reference in `style` (a citation style, or "bibtex"). */
+export const cite = (entryId, style) =>
+  request("GET", `/api/v1/entries/${encodeURIComponent(entryId)}/cite?style=${encodeURIComponent(style)}`);
+
 export const changes = (library, since, cursor) =>
   request(
     "GET",

@@ -11,6 +11,8 @@ import * as index from "./index.js";
 const RL = globalThis.RLExtract;
 const SYNC_ALARM = "sync";
 const QUEUE_ALARM = "queue";
+// The citation styles the popup offers (the server's `CitationStyle`, less "bibtex").
+const CITATION_STYLES = ["apa", "ieee", "acm", "chicago", "nature", "mla"];
 
 // ---- listeners (registered synchronously at top level) -------------------------------------
 
@@ -194,13 +196,20 @@ async function updateBadge(tabId, url) {
 }
 
 async function status() {
-  const [token, user, settings, items] = await Promise.all([
+  const [token, user, settings, items, citationStyle] = await Promise.all([
     load("token", ""),
     load("user", null),
     load("settings", {}),
     queue.items(),
+    load("citationStyle", "apa"),
   ]);
-  return { loggedIn: Boolean(token), user, settings, queue: items.map(({ body, ...rest }) => ({ ...rest, url: body.url, title: body.metadata && body.metadata.title })) };
+  return {
+    loggedIn: Boolean(token),
+    user,
+    settings,
+    citationStyle: CITATION_STYLES.includes(citationStyle) ? citationStyle : "apa",
+    queue: items.map(({ body, ...rest }) => ({ ...rest, url: body.url, title: body.metadata && body.metadata.title })),
+  };
 }
 
 // ---- message handlers -----------------------------------------------------------------------
@@ -262,6 +271,19 @@ const HANDLERS = {
     const settings = await load("settings", {});
     await store({ settings: { ...settings, defaultLibrary: message.library ?? null, defaultLists: message.lists || [] } });
     return {};
+  },
+  async "set-citation-style"(message) {
+    if (!CITATION_STYLES.includes(message.style)) throw new Error(`Unknown citation style: ${message.style}`);
+    await store({ citationStyle: message.style });
+    return {};
+  },
+  async cite(message) {
+    // message: {entry: an entry id from a lookup or a save, style: a citation style or "bibtex"}
+    const style = String(message.style || "");
+    if (style !== "bibtex" && !CITATION_STYLES.includes(style)) throw new Error(`Unknown citation style: ${style}`);
+    if (!(await load("token", ""))) throw new api.ApiError(401, null, "Not logged in.");
+    const { data } = await api.cite(String(message.entry), style);
+    return { style: data.style, label: data.label, text: data.text };
   },
   async "set-server"(message) {
     const server = api.normalizeServer(message.server);

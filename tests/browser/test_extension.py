@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -26,6 +27,19 @@ def queue_states(worker: Any) -> list[str]:
     return worker.evaluate(
         "chrome.storage.local.get('queue').then(r => (r.queue || []).map(i => i.state))"
     )
+
+
+def read_clipboard(browser: Any, server_url: str) -> str:
+    """What the browser's clipboard holds, read from a page of the server: Chromium grants no
+    permission to an extension's origin, the loopback one is a secure context that can have it."""
+    browser.grant_permissions(["clipboard-read"], origin=server_url)
+    reader = browser.new_page()
+    try:
+        reader.goto(f"{server_url}/accounts/login/")
+        reader.bring_to_front()
+        return str(reader.evaluate("navigator.clipboard.readText()"))
+    finally:
+        reader.close()
 
 
 def test_log_in_and_save_an_arxiv_page(
@@ -125,3 +139,65 @@ def test_offline_saves_wait_in_the_queue_and_drain_once(
     assert ids == ["1706.03762", "1902.02534"]
     # The attempt whose answer was lost, its replay (same Idempotency-Key) and the second save.
     assert server.count("POST", "/api/v1/save") == 3
+
+
+def test_copy_citation_and_bibtex_from_the_popup(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    page = browser.new_page()
+    page.goto("https://arxiv.org/abs/2106.09608v2")
+    button = page.locator("[data-readinglist=page] button")
+    expect(button).to_have_text("Save")
+    button.click()
+    expect(button).to_have_text("Saved")
+    [saved] = entries_of(user)
+    client = APIClient()
+    client.force_authenticate(user=user)
+    entry = client.get(f"/api/v1/entries/{saved['id']}").json()
+    title = "Learning Knowledge Graph-based World Models of Textual Environments"
+
+    # The popup for that tab: a real popup opens over the active tab; this one is told which
+    # (the extension may not read tab URLs, so the tab is the active one when the page is).
+    page.bring_to_front()
+    tab_id = worker.evaluate(
+        "chrome.tabs.query({active: true, lastFocusedWindow: true}).then(tabs => tabs[0].id)"
+    )
+    popup = browser.new_page()
+    popup.goto(f"chrome-extension://{extension_id}/src/popup/popup.html?tab={tab_id}")
+    expect(popup.locator("#already")).to_have_text("Already saved by you.")
+    expect(popup.locator("#cite")).to_be_visible()
+    expect(popup.locator("#cite-style")).to_have_value("apa")
+
+    popup.click("#copy-citation")
+    expect(popup.locator("#cite-result")).to_have_text("Copied APA citation")
+    apa = read_clipboard(browser, server.url)
+    assert title in apa
+    assert "Ammanabrolu" in apa
+
+    popup.click("#copy-bibtex")
+    expect(popup.locator("#cite-result")).to_have_text("Copied BibTeX")
+    bibtex = read_clipboard(browser, server.url)
+    assert bibtex.lstrip().startswith("@")
+    assert "{" + entry["citekey"] + "," in bibtex
+    assert title in bibtex
+
+    # The chosen style sticks for the next popup.
+    popup.select_option("#cite-style", "mla")
+    deadline = time.monotonic() + 10
+    while worker.evaluate("chrome.storage.local.get('citationStyle')") != {"citationStyle": "mla"}:
+        assert time.monotonic() < deadline, "the popup never stored the chosen style"
+        time.sleep(0.05)
+    popup.reload()
+    expect(popup.locator("#cite")).to_be_visible()
+    expect(popup.locator("#cite-style")).to_have_value("mla")
+    popup.click("#copy-citation")
+    expect(popup.locator("#cite-result")).to_have_text("Copied MLA citation")
+    assert title in read_clipboard(browser, server.url)
+
+    # A session the server no longer knows: a clear message, and the way to log in again.
+    worker.evaluate("chrome.storage.local.set({token: 'expired'})")
+    popup.click("#copy-bibtex")
+    expect(popup.locator("#cite-result")).to_have_text("Log in to copy citations")
+    expect(popup.locator("#login-needed")).to_be_visible()
+    assert server.count("GET", f"/api/v1/entries/{saved['id']}/cite?style=") == 4

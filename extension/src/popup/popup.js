@@ -4,6 +4,7 @@ const $ = (id) => document.getElementById(id);
 const send = (message) => ext.runtime.sendMessage(message);
 let page = null;
 let settings = {};
+let citeEntry = null; // the id of the saved entry the Cite section copies from
 
 function el(tag, props = {}, text = "") {
   const node = document.createElement(tag);
@@ -47,9 +48,68 @@ async function loadLibrary(libraryId) {
   options.replaceChildren(...(Array.isArray(tags) ? tags : []).map((t) => el("option", { value: t.name })));
 }
 
+/** Of a paper's entries (lookup answer), the one to cite: in the chosen library, else yours. */
+function entryToCite(entries) {
+  const known = (Array.isArray(entries) ? entries : []).filter((e) => e && e.id != null);
+  const library = $("library").value;
+  return (
+    known.find((e) => library && String(e.library) === library) || known.find((e) => e.kind === "personal") || known[0] || null
+  );
+}
+
+function offerCitation(entryId) {
+  citeEntry = entryId ?? null;
+  $("cite").hidden = citeEntry === null;
+}
+
+function citeFailure(answer) {
+  const status = answer && answer.status;
+  if (status === 401) {
+    $("login-needed").hidden = false;
+    return "Log in to copy citations";
+  }
+  if (status === 404) return "This paper is no longer in a library you can see";
+  if (status === 400) return "The server does not know this citation style";
+  return `Could not copy the citation: ${(answer && answer.error) || "no answer"}`;
+}
+
+/** Ask the worker for the reference, then write it to the clipboard (the click is the user gesture). */
+async function copyReference(style, what) {
+  if (citeEntry === null) return;
+  const out = $("cite-result");
+  const buttons = [$("copy-citation"), $("copy-bibtex")];
+  out.textContent = "";
+  delete out.dataset.state;
+  for (const b of buttons) b.disabled = true;
+  try {
+    let answer;
+    try {
+      answer = await send({ type: "cite", entry: citeEntry, style });
+    } catch (error) {
+      answer = { error: error.message, status: null };
+    }
+    if (!answer || answer.error || typeof answer.text !== "string") {
+      out.dataset.state = "error";
+      out.textContent = citeFailure(answer);
+      return;
+    }
+    try {
+      await navigator.clipboard.writeText(answer.text);
+    } catch (error) {
+      out.dataset.state = "error";
+      out.textContent = `The browser refused the clipboard: ${error.message}`;
+      return;
+    }
+    out.textContent = `Copied ${what}`;
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
 async function init() {
   const status = await send({ type: "status" });
   settings = status.settings || {};
+  if (status.citationStyle) $("cite-style").value = status.citationStyle;
   renderQueue(status.queue);
   $("login-needed").hidden = status.loggedIn;
   const tab = await targetTab();
@@ -82,6 +142,8 @@ async function init() {
       $("already").textContent = `Already saved ${parts.join(" and ")}.`;
       $("already").hidden = false;
     }
+    const entry = result && entryToCite(result.entries);
+    if (entry) offerCitation(entry.id);
   }
 }
 
@@ -105,8 +167,20 @@ $("save-form").addEventListener("submit", async (event) => {
   });
   $("result").textContent =
     answer.state === "saved" ? "Saved." : answer.state === "queued" ? `Queued: ${answer.error || "will retry"}` : `Failed: ${answer.error}`;
+  if (answer.state === "saved" && answer.entry && answer.entry.id != null) offerCitation(answer.entry.id);
   renderQueue((await send({ type: "status" })).queue);
 });
+
+$("cite-style").addEventListener("change", () => {
+  send({ type: "set-citation-style", style: $("cite-style").value }).catch(() => {});
+});
+
+$("copy-citation").addEventListener("click", () => {
+  const select = $("cite-style");
+  copyReference(select.value, `${select.selectedOptions[0].textContent} citation`);
+});
+
+$("copy-bibtex").addEventListener("click", () => copyReference("bibtex", "BibTeX"));
 
 $("retry").addEventListener("click", async () => {
   renderQueue((await send({ type: "retry-queue" })).queue);
