@@ -107,12 +107,15 @@ def throwaway_database(name: str) -> Iterator[None]:
 
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from enrichment import production_like_settings
+
     # Production-like: no DEBUG query log, no HTTPS redirect for the in-process client.
-    os.environ.setdefault("DJANGO_DEBUG", "0")
-    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("DJANGO_SSL_REDIRECT", "0")
-    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+    production_like_settings(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SSL_REDIRECT="0",
+        DB_CONN_MAX_AGE="600",
+    )
     # No collected static files here, and the API serves none.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     import django
@@ -140,7 +143,10 @@ def build_library(size: int, block: int) -> tuple[Any, Any, list[Any]]:
     statuses = ("unread", "reading", "read")
     with transaction.atomic():
         tags = Tag.objects.bulk_create(
-            [Tag(library=library, name=f"tag-{n}", version=1) for n in range(TAGS_PER_LIBRARY)]
+            [
+                Tag(library=library, name=f"tag-{n}", folded=f"tag-{n}", version=1)
+                for n in range(TAGS_PER_LIBRARY)
+            ]
         )
         entries: list[Any] = []
         for start in range(0, size, BATCH):

@@ -17,9 +17,9 @@ from api.idempotency import idempotent
 from api.serializers.core import LibrarySerializer
 from api.serializers.sync import (
     ChangesQuerySerializer,
-    change_data,
     decode_cursor,
     encode_cursor,
+    page_data,
 )
 from api.throttling import SaveThrottle
 from readinglist import sync
@@ -98,18 +98,11 @@ class LibraryViewSet(
             limit=params["limit"],
         )
         next_cursor = None
-        if page.has_more:
-            last = page.changes[-1].position
+        if page.has_more and page.last is not None:
             next_cursor = encode_cursor(
-                library_id=library.pk, since=since, until=page.until, after=last
+                library_id=library.pk, since=since, until=page.until, after=page.last
             )
-        response = Response(
-            {
-                "until": page.until,
-                "changes": [change_data(change) for change in page.changes],
-                "next": next_cursor,
-            }
-        )
+        response = Response({"until": page.until, "changes": page_data(page), "next": next_cursor})
         response["Last-Modified-Version"] = str(page.until)
         return response
 
