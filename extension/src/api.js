@@ -139,6 +139,9 @@ export const addToList = (listId, entryId, idempotencyKey) =>
     headers: { "Idempotency-Key": idempotencyKey },
   });
 
+/** The unread notification count: `{unread_count, results}` (one result at most). */
+export const unreadNotifications = () => request("GET", "/api/v1/notifications/?unread=true&limit=1");
+
 /** The entry as a reference in `style` (a citation style, or "bibtex"). */
 export const cite = (entryId, style) =>
   request("GET", `/api/v1/entries/${encodeURIComponent(entryId)}/cite?style=${encodeURIComponent(style)}`);

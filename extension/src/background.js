@@ -1,5 +1,6 @@
 // The background worker: owns the token and every API call (through api.js), the save queue,
-// the local index, the badge, the context menu and the keyboard shortcut.
+// the local index, the badge (a saved mark per tab, the unread notification count globally: see
+// badge.js), the context menu and the keyboard shortcut.
 import "./extract/common.js";
 import "./extract/generic.js";
 import "./extract/sites.js";
@@ -7,6 +8,7 @@ import { ext, load, store } from "./browser.js";
 import * as api from "./api.js";
 import * as queue from "./queue.js";
 import * as index from "./index.js";
+import * as badge from "./badge.js";
 
 const RL = globalThis.RLExtract;
 const SYNC_ALARM = "sync";
@@ -23,31 +25,47 @@ ext.runtime.onInstalled.addListener(async () => {
   });
   await scheduleAlarms();
   await store({ installedAt: Date.now() });
+  await refreshUnread().catch(() => {});
 });
 
 ext.runtime.onStartup.addListener(() => {
   scheduleAlarms();
   queue.recover().then(() => queue.drain());
+  refreshUnread().catch(() => {}); // the browser starts with an empty badge
 });
 
 ext.alarms.onAlarm.addListener(async (alarm) => {
   if (!(await load("token", ""))) return;
   if (alarm.name === QUEUE_ALARM) await queue.drain().catch(() => {});
-  if (alarm.name === SYNC_ALARM) await index.refresh().catch(() => {});
+  if (alarm.name === SYNC_ALARM) {
+    await index.refresh().catch(() => {});
+    await refreshUnread().catch(() => {});
+  }
 });
 
 ext.contextMenus.onClicked.addListener(async (info, tab) => {
-  if (info.menuItemId === "save-link" && info.linkUrl) {
-    await saveAndReport({ url: info.linkUrl, metadata: RL.fromUrl(info.linkUrl).metadata }, tab);
-  } else if (info.menuItemId === "save-page" && tab) {
-    await saveTab(tab);
+  try {
+    if (info.menuItemId === "save-link" && info.linkUrl) {
+      await saveAndReport({ url: info.linkUrl, metadata: RL.fromUrl(info.linkUrl).metadata }, tab);
+    } else if (info.menuItemId === "save-page" && tab) {
+      await saveTab(tab);
+    }
+  } catch {
+    // A listing's address, or a page with none: refused before anything was queued.
+    if (tab && tab.id != null) await markTab(tab.id, "!").catch(() => {});
   }
 });
 
 ext.commands.onCommand.addListener(async (command, tab) => {
-  if (command !== "save-page") return;
+  if (command !== "save-page" && command !== "focus-button") return;
   const active = tab || (await ext.tabs.query({ active: true, lastFocusedWindow: true }))[0];
-  if (active) await saveTab(active);
+  if (!active) return;
+  if (command === "focus-button") {
+    // The page's own save button takes the keyboard focus (pages without one: nothing happens).
+    await ext.tabs.sendMessage(active.id, { type: "focus-button" }).catch(() => {});
+    return;
+  }
+  await saveTab(active).catch(() => markTab(active.id, "!").catch(() => {}));
 });
 
 ext.tabs.onUpdated.addListener((tabId, change, tab) => {
@@ -56,12 +74,26 @@ ext.tabs.onUpdated.addListener((tabId, change, tab) => {
 
 api.onTokenDropped(() => {
   index.clear();
-  ext.action.setBadgeText({ text: "" });
+  clearUnread().catch(() => {});
+  // A 401 from any call logs every in-page button out at once.
+  broadcast({ type: "session", loggedIn: false }).catch(() => {});
 });
 
+/** Tell every tab's content script (tabs without one just do not answer). */
+async function broadcast(message) {
+  if (!ext.tabs || !ext.tabs.sendMessage) return;
+  const tabs = await ext.tabs.query({});
+  await Promise.all(
+    tabs.filter((t) => t.id != null && t.id >= 0).map((t) => Promise.resolve(ext.tabs.sendMessage(t.id, message)).catch(() => {})),
+  );
+}
+
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  const handler = HANDLERS[message && message.type];
+  const type = message && message.type;
+  const handler = Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : null;
   if (!handler) return false;
+  // Content scripts (which run beside page scripts) may only save, look up and report a page.
+  if (fromContentScript(sender) && !CONTENT_SCRIPT_MESSAGES.has(type)) return false;
   handler(message, sender).then(sendResponse, (error) =>
     sendResponse({ error: error.message || String(error), status: error.status ?? null }),
   );
@@ -109,8 +141,45 @@ function cleanMetadata(md) {
   return out;
 }
 
-/** Queue a save, try to send it now; the answer says saved, queued or failed. */
+/** Why a request cannot be a paper save (nothing is queued for it), or "". */
+function refusal(request) {
+  const url = String((request && request.url) || "").trim();
+  if (!url) return "Nothing to save: this page has no address the extension can read.";
+  if (!/^https?:\/\//i.test(url)) return "Only web pages (http or https) can be saved.";
+  if (RL.isListingUrl(url)) return "This page is a list of papers, not a paper: save the papers on it one by one.";
+  return "";
+}
+
+/** A library's name from the local index ("" when unknown). */
+async function libraryName(id) {
+  if (id == null) return "";
+  const idx = await load("index", { libraries: {} });
+  const lib = (idx.libraries || {})[String(id)];
+  return (lib && lib.name) || "";
+}
+
+/** Where one-click saves go: the default library set in the options, else your personal one. */
+async function oneClickTarget() {
+  const settings = await load("settings", {});
+  const idx = await load("index", { libraries: {} });
+  const libraries = idx.libraries || {};
+  if (settings.defaultLibrary != null && libraries[String(settings.defaultLibrary)]) {
+    return { id: Number(settings.defaultLibrary), name: libraries[String(settings.defaultLibrary)].name || "" };
+  }
+  const personal = Object.entries(libraries).find(([, lib]) => lib.kind === "personal");
+  if (settings.defaultLibrary == null && personal) return { id: Number(personal[0]), name: personal[1].name || "" };
+  return { id: settings.defaultLibrary ?? null, name: "" };
+}
+
+/**
+ * Queue a save, try to send it now; the answer says saved, queued or failed. A request with a
+ * library (the popup's choice) goes there; one without (the in-page button, the shortcut, the
+ * context menu) goes to the default library from the options: the popup's last choice never
+ * changes that unless the person ticks "make default" there.
+ */
 async function save(request) {
+  const why = refusal(request);
+  if (why) throw new Error(why);
   const settings = await load("settings", {});
   const library = request.library || settings.defaultLibrary || undefined;
   const lists = request.lists || (request.library ? [] : settings.defaultLists || []);
@@ -119,35 +188,39 @@ async function save(request) {
   const result = results[key];
   if (result && result.ok) {
     await index.remember(result.entry);
-    return { state: "saved", created: result.created, entry: result.entry, key };
+    const name = (result.entry && result.entry.library_name) || (await libraryName(result.entry && result.entry.library));
+    return { state: "saved", created: result.created, entry: result.entry, key, libraryName: name };
   }
   const items = await queue.items();
   const item = items.find((i) => i.key === key);
   if (!item) return { state: "saved", key };
   if (item.state === "failed") return { state: "failed", error: item.error, key };
-  if (item.state === "done") return { state: "saved", entry: item.entry, key };
+  if (item.state === "done") return { state: "saved", entry: item.entry, key, libraryName: await libraryName(item.entry && item.entry.library) };
   return { state: "queued", error: item.error, key };
 }
 
 async function saveTab(tab) {
   const page = await extractTab(tab);
+  if (page.kind === "listing" || page.kind === "none") throw new Error(refusal({ url: page.url }) || "Nothing to save on this page.");
   return saveAndReport({ url: page.url || tab.url, metadata: page.metadata }, tab);
 }
 
 async function saveAndReport(request, tab) {
   const result = await save(request);
-  if (tab && tab.id != null) {
-    const text = result.state === "saved" ? "✓" : result.state === "queued" ? "…" : "!";
-    await ext.action.setBadgeText({ tabId: tab.id, text });
-  }
+  if (tab && tab.id != null) await markTab(tab.id, badge.saveMark(result.state));
   return result;
 }
 
-/** What the tab's page says: the content script when there is one, else inject, else the URL. */
+/**
+ * What the tab's page says: the content script when there is one, else inject, else the URL.
+ * Answers: {kind: "paper"|"page", url, metadata}, {kind: "listing", url, count, items} (each
+ * item {id, url, metadata}), or {kind: "none", url} (nothing to save here).
+ */
 async function extractTab(tab) {
+  const usable = (answer) => answer && (answer.kind === "listing" || answer.kind === "none" || answer.metadata);
   try {
     const answer = await ext.tabs.sendMessage(tab.id, { type: "extract" });
-    if (answer && answer.metadata) return answer;
+    if (usable(answer)) return answer;
   } catch {
     /* no content script on this page */
   }
@@ -156,35 +229,51 @@ async function extractTab(tab) {
       target: { tabId: tab.id },
       files: ["src/extract/common.js", "src/extract/generic.js", "src/extract/sites.js", "src/content/probe.js"],
     });
-    if (injected && injected.result && injected.result.metadata) return injected.result;
+    if (injected && usable(injected.result)) return injected.result;
   } catch {
     /* PDF viewer, browser pages, or no activeTab grant */
   }
+  // The URL alone (a PDF tab): never a listing's, never an empty one.
+  if (!tab.url || refusal({ url: tab.url })) return { kind: tab.url && RL.isListingUrl(tab.url) ? "listing" : "none", url: tab.url || "", count: 0, items: [] };
   return { kind: "paper", ...RL.fromUrl(tab.url) };
 }
 
 // ---- state ----------------------------------------------------------------------------------
 
-function summarize(entries) {
+/**
+ * A paper's state for a button: saved (in the one-click target or your personal library; `where`
+ * names it), in a lab library (`labs`), or not saved.
+ */
+function summarize(entries, target = {}) {
+  const inTarget = target.id != null ? entries.filter((e) => String(e.library) === String(target.id)) : [];
   const mine = entries.filter((e) => e.kind === "personal");
-  const lab = entries.filter((e) => e.kind === "lab");
-  return { saved: mine.length > 0, inLab: lab.length > 0, labs: lab.map((e) => e.library_name), entries };
+  const saved = inTarget.length ? inTarget : mine;
+  const lab = entries.filter((e) => e.kind === "lab" && !saved.includes(e));
+  return {
+    saved: saved.length > 0,
+    where: saved.length ? saved[0].library_name || "" : "",
+    inLab: lab.length > 0,
+    labs: lab.map((e) => e.library_name),
+    entries,
+  };
 }
 
 async function lookup(items) {
   // items: [{url, identifiers}]; the URL is what the server resolves.
+  const target = await oneClickTarget();
   const results = [];
   for (let i = 0; i < items.length; i += 200) {
     const chunk = items.slice(i, i + 200);
     const { data } = await api.lookup(chunk.map((it) => it.url));
-    results.push(...data.results.map((r) => ({ ...summarize(r.entries || []), identified: r.identified })));
+    results.push(...data.results.map((r) => ({ ...summarize(r.entries || [], target), identified: r.identified })));
   }
   return results;
 }
 
 async function localLookup(items) {
+  const target = await oneClickTarget();
   const out = [];
-  for (const it of items) out.push({ ...summarize(await index.localState(it.identifiers, it.url)), local: true });
+  for (const it of items) out.push({ ...summarize(await index.localState(it.identifiers, it.url), target), local: true });
   return out;
 }
 
@@ -192,7 +281,67 @@ async function updateBadge(tabId, url) {
   if (!(await load("token", ""))) return;
   const ids = RL.identifiersFromUrl(url);
   const state = summarize(await index.localState(ids, Object.keys(ids).length ? "" : url));
-  await ext.action.setBadgeText({ tabId, text: state.saved || state.inLab ? "✓" : "" });
+  await markTab(tabId, state.saved || state.inLab ? "✓" : null);
+}
+
+// ---- badge ----------------------------------------------------------------------------------
+// A tab's mark ("✓" saved, "…" queued, "!" failed) wins on that tab; every other tab shows the
+// global unread notification count. The rule's values live in badge.js.
+
+/** Set (or with null, clear) a tab's mark; a cleared tab shows the global count again. */
+async function markTab(tabId, mark) {
+  const { text, color } = badge.tabBadge(mark);
+  await ext.action.setBadgeBackgroundColor({ tabId, color });
+  await ext.action.setBadgeText({ tabId, text });
+}
+
+async function showUnread(count) {
+  const { text, color, title } = badge.globalBadge(count);
+  await ext.action.setBadgeBackgroundColor({ color });
+  await ext.action.setBadgeText({ text });
+  await ext.action.setTitle({ title });
+}
+
+async function clearUnread() {
+  await store({ unread: 0 });
+  await showUnread(0);
+}
+
+/**
+ * Ask the server for the unread count and show it. Called on the sync alarm, at startup, on
+ * login and when the popup opens; concurrent callers share one request. Logged out: no request.
+ * A 401 drops the token (api.js), which clears the count, and then nothing asks until the next
+ * login. Unreachable: the last count stays.
+ */
+let unreadInFlight = null;
+function refreshUnread() {
+  if (!unreadInFlight) unreadInFlight = fetchUnread().finally(() => (unreadInFlight = null));
+  return unreadInFlight;
+}
+
+async function fetchUnread() {
+  const token = await load("token", "");
+  if (!token) {
+    await clearUnread();
+    return { loggedIn: false, count: 0 };
+  }
+  try {
+    const { data } = await api.unreadNotifications();
+    // Logged out (or in as someone else) while the request was out: that answer is stale.
+    if ((await load("token", "")) !== token) return { loggedIn: Boolean(await load("token", "")), count: await load("unread", 0) };
+    const count = badge.unreadNumber(data && data.unread_count);
+    await store({ unread: count });
+    await showUnread(count);
+    return { loggedIn: true, count };
+  } catch (error) {
+    const loggedIn = Boolean(await load("token", ""));
+    if (!loggedIn || !(error instanceof api.ApiError) || !error.offline) {
+      // 401 (the token is gone), or an answer that has no count (an older server): no number.
+      await clearUnread();
+      return { loggedIn, count: 0, error: error.message };
+    }
+    return { loggedIn, count: await load("unread", 0), error: error.message };
+  }
 }
 
 async function status() {
@@ -207,6 +356,7 @@ async function status() {
     loggedIn: Boolean(token),
     user,
     settings,
+    oneClick: token ? (await oneClickTarget()).name : "",
     citationStyle: CITATION_STYLES.includes(citationStyle) ? citationStyle : "apa",
     queue: items.map(({ body, ...rest }) => ({ ...rest, url: body.url, title: body.metadata && body.metadata.title })),
   };
@@ -214,32 +364,44 @@ async function status() {
 
 // ---- message handlers -----------------------------------------------------------------------
 
+/** A message from a content script in a web page (not the extension's popup or options). */
+function fromContentScript(sender) {
+  const origin = ext.runtime.getURL ? ext.runtime.getURL("") : "";
+  const ownPage = Boolean(sender && sender.url && origin && sender.url.startsWith(origin));
+  return Boolean(sender && sender.tab) && !ownPage;
+}
+
+const CONTENT_SCRIPT_MESSAGES = new Set(["save", "lookup", "lookup-local", "page-state", "open-options"]);
+
 const HANDLERS = {
   async save(message, sender) {
-    const result = await save(message);
-    if (sender.tab && sender.tab.id != null) {
-      const text = result.state === "saved" ? "✓" : result.state === "queued" ? "…" : "!";
-      ext.action.setBadgeText({ tabId: sender.tab.id, text }).catch(() => {});
+    // A content script's save is a one-click save: the default library, nothing else.
+    const request = fromContentScript(sender) ? { url: message.url, metadata: message.metadata } : message;
+    const result = await save(request);
+    if (fromContentScript(sender) && sender.tab.id != null) {
+      markTab(sender.tab.id, badge.saveMark(result.state)).catch(() => {});
     }
-    return result;
+    return { ...result, target: (await oneClickTarget()).name };
   },
   async lookup(message) {
-    if (!(await load("token", ""))) return { loggedIn: false, results: await localLookup(message.items) };
+    const target = (await oneClickTarget()).name;
+    if (!(await load("token", ""))) return { loggedIn: false, target, results: await localLookup(message.items) };
     try {
-      return { loggedIn: true, results: await lookup(message.items) };
+      return { loggedIn: true, target, results: await lookup(message.items) };
     } catch (error) {
-      return { loggedIn: Boolean(await load("token", "")), results: await localLookup(message.items), error: error.message };
+      return { loggedIn: Boolean(await load("token", "")), target, results: await localLookup(message.items), error: error.message };
     }
   },
   async "lookup-local"(message) {
-    return { results: await localLookup(message.items) };
+    return { target: (await oneClickTarget()).name, results: await localLookup(message.items) };
+  },
+  async "open-options"() {
+    await ext.runtime.openOptionsPage();
+    return {};
   },
   async "page-state"(message, sender) {
     // The content script reports what it found; the badge follows it.
-    if (sender.tab && sender.tab.id != null) {
-      const text = message.saved ? "✓" : "";
-      ext.action.setBadgeText({ tabId: sender.tab.id, text }).catch(() => {});
-    }
+    if (sender.tab && sender.tab.id != null) markTab(sender.tab.id, message.saved ? "✓" : null).catch(() => {});
     return {};
   },
   async "extract-tab"(message) {
@@ -248,6 +410,12 @@ const HANDLERS = {
   },
   async status() {
     return status();
+  },
+  async notifications() {
+    // The popup opened: refresh the count, and say where the inbox is.
+    const [answer, settings] = await Promise.all([refreshUnread(), load("settings", {})]);
+    const inbox = settings.server ? `${settings.server}/notifications/` : "";
+    return { ...answer, label: badge.unreadLabel(answer.count), url: inbox };
   },
   async "retry-queue"() {
     await queue.recover();
@@ -268,8 +436,12 @@ const HANDLERS = {
     return api.lists(message.library);
   },
   async "set-defaults"(message) {
+    // Only the options page and the popup's "make default" box send this.
     const settings = await load("settings", {});
-    await store({ settings: { ...settings, defaultLibrary: message.library ?? null, defaultLists: message.lists || [] } });
+    const library = message.library ?? null;
+    const sameLibrary = String(library) === String(settings.defaultLibrary ?? null);
+    const lists = message.lists || (sameLibrary ? settings.defaultLists || [] : []);
+    await store({ settings: { ...settings, defaultLibrary: library, defaultLists: lists } });
     return {};
   },
   async "set-citation-style"(message) {
@@ -291,6 +463,7 @@ const HANDLERS = {
     if (settings.server && settings.server !== server) {
       await api.logout();
       await index.clear();
+      await clearUnread();
     }
     await store({ settings: { ...settings, server, defaultLibrary: null, defaultLists: [] } });
     return { server };
@@ -300,13 +473,20 @@ const HANDLERS = {
     if (!settings.server) throw new Error("Set the server URL first.");
     const user = await api.login(settings.server, message.email, message.password);
     await index.clear();
-    index.refresh().catch(() => {});
+    index
+      .refresh()
+      .catch(() => {})
+      .then(() => broadcast({ type: "session", loggedIn: true }))
+      .catch(() => {});
     queue.drain().catch(() => {});
+    refreshUnread().catch(() => {});
     return { user };
   },
   async logout() {
     await api.logout();
     await index.clear();
+    await clearUnread();
+    broadcast({ type: "session", loggedIn: false }).catch(() => {});
     return {};
   },
   async "refresh-index"() {

@@ -180,3 +180,28 @@ test("identifier normalisation", () => {
   assert.equal(RL.normalizeDate("2021/6"), "2021-06");
   assert.equal(RL.normalizeDate("2017-06-12T17:57:34.000Z"), "2017-06-12");
 });
+
+test("ACL Anthology: event and volume pages are not papers; paper pages are", () => {
+  const doc = page(
+    `<title>ACL 2023 - ACL Anthology</title><meta property="og:title" content="ACL 2023">`,
+    `<h2>Annual Meeting (2023)</h2><a href="/2023.acl-long.1/">One Cannot Stand for Everyone!</a>`,
+  );
+  for (const url of [
+    "https://aclanthology.org/events/acl-2023/",
+    "https://aclanthology.org/volumes/2023.acl-long/",
+    "https://aclanthology.org/people/y/yajiao-liu/",
+    "https://aclanthology.org/",
+  ]) {
+    assert.equal(RL.extract(doc, url).kind, "none", url);
+    assert.equal(RL.isListingUrl(url), url !== "https://aclanthology.org/", url);
+  }
+  const paper = page(`<meta name="citation_title" content="One Cannot Stand for Everyone!">`);
+  const r = RL.extract(paper, "https://aclanthology.org/2023.acl-long.1/");
+  assert.equal(r.kind, "paper");
+  assert.equal(r.metadata.identifiers.acl, "2023.acl-long.1");
+  assert.equal(RL.isListingUrl("https://aclanthology.org/2023.acl-long.1/"), false);
+  assert.equal(RL.isListingUrl("https://huggingface.co/papers/1706.03762"), false);
+  assert.equal(RL.isListingUrl("https://huggingface.co/papers/date/2017-06-13"), true);
+  assert.equal(RL.isListingUrl("https://arxiv.org/list/cs.CL/new"), true);
+  assert.equal(RL.isListingUrl("https://arxiv.org/abs/2106.09608"), false);
+});

@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
-from readinglist.models import Entry, User
+from readinglist.models import Entry, Library, Notification, User
+from readinglist.services.labs import create_lab
 from tests.browser.conftest import FlakyProxy, log_in
+from tests.browser.shadow import ShadowButtons
+from tests.conftest import FIXTURE_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+OWN_FIXTURES = Path(__file__).parent / "fixtures"
+# Pages beyond conftest's ROUTES: synthetic ones written for these tests (fixtures/), and a real
+# ACL Anthology paper page from the shared fixtures.
+EXTRA_ROUTES = {
+    "https://arxiv.org/list/cs.CL/new": OWN_FIXTURES / "arxiv_list_cs.CL_new.synthetic.html",
+    "https://aclanthology.org/events/acl-2023/": OWN_FIXTURES / "acl_event_acl-2023.synthetic.html",
+    "https://aclanthology.org/2021.naacl-main.208/": FIXTURE_PAGES / "acl_2021.naacl-main.208.html",
+}
+
+
+@pytest.fixture(autouse=True)
+def extra_routes(request: pytest.FixtureRequest) -> None:
+    if "browser" not in request.fixturenames:
+        return
+    browser = request.getfixturevalue("browser")
+
+    def fulfil(route: Any) -> None:
+        path = EXTRA_ROUTES.get(route.request.url)
+        if path is None:
+            route.fallback()  # conftest's routes answer the rest
+            return
+        route.fulfill(status=200, content_type="text/html; charset=utf-8", body=path.read_bytes())
+
+    # Registered after conftest's route, so it is asked first.
+    browser.route(re.compile(r"^https://(arxiv\.org|aclanthology\.org)/"), fulfil)
 
 
 def entries_of(user: User) -> list[dict[str, Any]]:
@@ -48,10 +80,11 @@ def test_log_in_and_save_an_arxiv_page(
     log_in(browser, extension_id, server.url, user.email)
     page = browser.new_page()
     page.goto("https://arxiv.org/abs/2106.09608v2")
-    button = page.locator("[data-readinglist=page] button")
-    expect(button).to_have_text("Save")
+    button = ShadowButtons(page)
+    # The button says where it saves: the personal library until the options pick another.
+    button.wait_for(state="idle", text="Save to Reader's library")
     button.click()
-    expect(button).to_have_text("Saved")
+    button.wait_for(state="saved", text="Saved to Reader's library")
 
     [entry] = entries_of(user)
     paper = entry["paper"]
@@ -63,7 +96,7 @@ def test_log_in_and_save_an_arxiv_page(
 
     # A reload shows the saved state (local index first, then one lookup).
     page.reload()
-    expect(page.locator("[data-readinglist=page] button")).to_have_text("Saved")
+    ShadowButtons(page).wait_for(state="saved", text="Saved to Reader's library")
 
 
 def test_listing_page_buttons_and_one_batch_lookup(
@@ -72,20 +105,20 @@ def test_listing_page_buttons_and_one_batch_lookup(
     log_in(browser, extension_id, server.url, user.email)
     page = browser.new_page()
     page.goto("https://huggingface.co/papers/date/2017-06-13")
-    buttons = page.locator("[data-readinglist=item] button")
-    expect(buttons).to_have_count(2)
-    expect(buttons.nth(0)).to_have_text("Save")
-    expect(buttons.nth(1)).to_have_text("Save")
+    buttons = ShadowButtons(page, "item")
+    buttons.wait_for(0, text="Save", label="Save to Reader's library")
+    buttons.wait_for(1, text="Save")
+    assert buttons.count() == 2
     assert server.count_once_settled("POST", "/api/v1/lookup", at_least=1) == 1
-    buttons.nth(0).click()
-    expect(buttons.nth(0)).to_have_text("Saved")
-    buttons.nth(1).click()
-    expect(buttons.nth(1)).to_have_text("Saved")
+    buttons.click(0)
+    buttons.wait_for(0, text="Saved", label="Saved to Reader's library")
+    buttons.click(1)
+    buttons.wait_for(1, text="Saved")
 
     page.reload()
-    buttons = page.locator("[data-readinglist=item] button")
-    expect(buttons.nth(0)).to_have_text("Saved")
-    expect(buttons.nth(1)).to_have_text("Saved")
+    buttons = ShadowButtons(page, "item")
+    buttons.wait_for(0, text="Saved")
+    buttons.wait_for(1, text="Saved")
     # One per page view, not one per paper. The buttons already show the local index's
     # "Saved" while that lookup may still be on its way.
     assert server.count_once_settled("POST", "/api/v1/lookup", at_least=2) == 2
@@ -106,20 +139,20 @@ def test_offline_saves_wait_in_the_queue_and_drain_once(
     server.mode = "down"
     page = browser.new_page()
     page.goto("https://arxiv.org/abs/1902.02534")
-    button = page.locator("[data-readinglist=page] button")
-    expect(button).to_have_text("Save")
+    button = ShadowButtons(page)
+    button.wait_for(state="idle")
     button.click()
-    expect(button).to_have_text("Queued (offline)")
+    button.wait_for(text="Queued (offline)")
 
     # 2. The server gets the next attempt (the oldest queued save goes first) but its answer
     #    is lost: nothing is marked done, and the new save waits behind it.
     server.mode = "drop"
     hf = browser.new_page()
     hf.goto("https://huggingface.co/papers/1706.03762")
-    hf_button = hf.locator("[data-readinglist=page] button")
-    expect(hf_button).to_have_text("Save")
+    hf_button = ShadowButtons(hf)
+    hf_button.wait_for(state="idle")
     hf_button.click()
-    expect(hf_button).to_have_text("Queued (offline)")
+    hf_button.wait_for(text="Queued (offline)")
     assert Entry.objects.filter(library__owner=user).count() == 1  # the server did save it
     assert queue_states(worker) == ["waiting", "pending"]
 
@@ -147,10 +180,10 @@ def test_copy_citation_and_bibtex_from_the_popup(
     log_in(browser, extension_id, server.url, user.email)
     page = browser.new_page()
     page.goto("https://arxiv.org/abs/2106.09608v2")
-    button = page.locator("[data-readinglist=page] button")
-    expect(button).to_have_text("Save")
+    button = ShadowButtons(page)
+    button.wait_for(state="idle")
     button.click()
-    expect(button).to_have_text("Saved")
+    button.wait_for(state="saved")
     [saved] = entries_of(user)
     client = APIClient()
     client.force_authenticate(user=user)
@@ -201,3 +234,353 @@ def test_copy_citation_and_bibtex_from_the_popup(
     expect(popup.locator("#cite-result")).to_have_text("Log in to copy citations")
     expect(popup.locator("#login-needed")).to_be_visible()
     assert server.count("GET", f"/api/v1/entries/{saved['id']}/cite?style=") == 4
+
+
+def badge_of(worker: Any, tab_id: int | None = None) -> str:
+    details = "{}" if tab_id is None else f"{{tabId: {int(tab_id)}}}"
+    return str(worker.evaluate(f"chrome.action.getBadgeText({details})"))
+
+
+def wait_for_badge(worker: Any, expected: str, tab_id: int | None = None) -> None:
+    deadline = time.monotonic() + 10
+    while (shown := badge_of(worker, tab_id)) != expected:
+        assert time.monotonic() < deadline, f"the badge shows {shown!r}, not {expected!r}"
+        time.sleep(0.05)
+
+
+def active_tab_id(worker: Any) -> int:
+    return int(
+        worker.evaluate(
+            "chrome.tabs.query({active: true, lastFocusedWindow: true}).then(tabs => tabs[0].id)"
+        )
+    )
+
+
+def test_unread_notifications_on_the_badge_and_in_the_popup(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    # A saved paper's tab keeps its mark; an unsaved one's shows the count with every other tab.
+    saved = browser.new_page()
+    saved.goto("https://arxiv.org/abs/2106.09608v2")
+    button = ShadowButtons(saved)
+    button.wait_for(state="idle")
+    button.click()
+    button.wait_for(state="saved")
+    saved.bring_to_front()
+    saved_tab = active_tab_id(worker)
+    unsaved = browser.new_page()
+    unsaved.goto("https://arxiv.org/abs/1902.02534")
+    ShadowButtons(unsaved).wait_for(state="idle")
+    unsaved.bring_to_front()
+    unsaved_tab = active_tab_id(worker)
+    wait_for_badge(worker, "✓", saved_tab)
+    assert badge_of(worker) == ""
+
+    Notification.objects.create(recipient=user, kind=Notification.Kind.MENTION)
+
+    # Opening the popup refreshes the count.
+    popup = browser.new_page()
+    popup.goto(f"chrome-extension://{extension_id}/src/popup/popup.html")
+    link = popup.locator("#unread-link")
+    expect(link).to_have_text("1 unread notification")
+    expect(link).to_have_attribute("href", f"{server.url}/notifications/")
+    wait_for_badge(worker, "1")
+    assert badge_of(worker, unsaved_tab) == "1"
+    assert badge_of(worker, saved_tab) == "✓"
+    assert worker.evaluate("chrome.action.getTitle({})") == (
+        "Save to reading list: 1 unread notification"
+    )
+
+    # The link opens the web app's inbox in a new tab.
+    with browser.expect_page() as opened:
+        link.click()
+    opened.value.wait_for_load_state()
+    assert server.count("GET", "/notifications/") == 1
+
+    client = APIClient()
+    client.force_authenticate(user=user)
+    response = client.post("/api/v1/notifications/read", {"all": True}, format="json")
+    assert response.status_code == 200
+    assert response.json()["unread_count"] == 0
+
+    popup.reload()
+    wait_for_badge(worker, "")
+    expect(popup.locator("#unread")).to_be_hidden()
+    assert badge_of(worker, unsaved_tab) == ""
+    assert badge_of(worker, saved_tab) == "✓"
+    assert worker.evaluate("chrome.action.getTitle({})") == "Save to reading list"
+    # One request at login, one per popup opening; none from the content scripts' pages.
+    assert server.count("GET", "/api/v1/notifications/") == 3
+
+
+# ---- issue 21: listings, the default library, the session, ACL pages, the button's safety ----
+
+
+def open_popup_for(browser: Any, worker: Any, extension_id: str, page: Any) -> Any:
+    """The popup over `page`'s tab (told which tab, as a real popup opens over the active one)."""
+    page.bring_to_front()
+    tab_id = active_tab_id(worker)
+    popup = browser.new_page()
+    popup.goto(f"chrome-extension://{extension_id}/src/popup/popup.html?tab={tab_id}")
+    return popup
+
+
+def stored_settings(worker: Any) -> dict[str, Any]:
+    return dict(worker.evaluate("chrome.storage.local.get('settings').then(r => r.settings || {})"))
+
+
+@pytest.mark.parametrize(
+    ("url", "titles"),
+    [
+        (
+            "https://huggingface.co/papers/date/2017-06-13",
+            [
+                "Attention Is All You Need",
+                "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+            ],
+        ),
+        (
+            "https://arxiv.org/list/cs.CL/new",
+            [
+                "Learning Knowledge Graph-based World Models of Textual Environments",
+                "A second listed paper",
+            ],
+        ),
+    ],
+)
+def test_the_popup_on_a_listing_offers_its_papers(
+    browser: Any,
+    extension_id: str,
+    server: FlakyProxy,
+    user: User,
+    worker: Any,
+    url: str,
+    titles: list[str],
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    page = browser.new_page()
+    page.goto(url)
+    ShadowButtons(page, "item").wait_for(0, text="Save")
+    popup = open_popup_for(browser, worker, extension_id, page)
+
+    # The page is named for what it is; the page itself has no Save, each paper has its own.
+    expect(popup.locator("#listing")).to_be_visible()
+    expect(popup.locator("#listing-heading")).to_have_text("This page is a list of papers")
+    expect(popup.locator("#page-title")).to_have_text("A list of 2 papers.")
+    expect(popup.locator("#save")).to_be_hidden()
+    items = popup.locator("#listing-items li")
+    expect(items).to_have_count(2)
+    expect(items.nth(0)).to_contain_text(titles[0])
+    expect(items.nth(1)).to_contain_text(titles[1])
+
+    items.nth(1).get_by_role("button").click()
+    expect(items.nth(1).get_by_role("button")).to_have_text("Saved")
+    expect(popup.locator("#result")).to_have_text(f"{titles[1]}: Saved to Reader's library.")
+
+    [entry] = entries_of(user)
+    assert entry["paper"]["title"] == titles[1]
+    assert url not in str(entry["paper"].get("url", ""))
+    # Nothing failed, nothing was queued for the listing's own address.
+    assert queue_states(worker) == ["done"]
+    queued_urls = worker.evaluate(
+        "chrome.storage.local.get('queue').then(r => (r.queue || []).map(i => i.body.url))"
+    )
+    assert url not in queued_urls
+
+
+def test_a_failed_queue_item_can_be_removed_from_the_popup(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    # What an older version left behind: a save the server refused, which no retry can fix.
+    worker.evaluate(
+        """chrome.storage.local.set({queue: [{key: 'k1', body: {url: ''}, lists: [],
+            state: 'failed', attempts: 1, error: 'url: This field is required.', created: 1}]})"""
+    )
+    popup = browser.new_page()
+    popup.goto(f"chrome-extension://{extension_id}/src/popup/popup.html")
+    failed = popup.locator("#queue li[data-state=failed]")
+    expect(failed).to_contain_text("url: This field is required.")
+    failed.get_by_role("button", name=re.compile("^Remove")).click()
+    expect(popup.locator("#queue li[data-state=failed]")).to_have_count(0)
+    expect(popup.locator("#queue li")).to_have_text("Empty.")
+    assert queue_states(worker) == []
+
+
+def test_the_default_library_stays_put_after_a_popup_save_elsewhere(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    lab = create_lab(owner=user, name="Vision group")
+    lab_library = Library.objects.get(lab=lab)
+    log_in(browser, extension_id, server.url, user.email)
+
+    # One paper saved from the popup into the lab library ("make default" not ticked).
+    first = browser.new_page()
+    first.goto("https://arxiv.org/abs/2106.09608v2")
+    ShadowButtons(first).wait_for(state="idle", text="Save to Reader's library")
+    popup = open_popup_for(browser, worker, extension_id, first)
+    expect(popup.locator("#library option")).to_have_count(2)
+    expect(popup.locator("#one-click")).to_have_text("One-click saves go to Reader's library.")
+    popup.select_option("#library", str(lab_library.pk))
+    expect(popup.locator("#make-default")).not_to_be_checked()
+    popup.click("#save")
+    expect(popup.locator("#result")).to_have_text("Saved to Vision group.")
+    assert stored_settings(worker).get("defaultLibrary") is None
+
+    # The in-page button on another page still saves to the personal library, and says so.
+    second = browser.new_page()
+    second.goto("https://arxiv.org/abs/1902.02534")
+    button = ShadowButtons(second)
+    button.wait_for(state="idle", text="Save to Reader's library")
+    button.click()
+    button.wait_for(state="saved", text="Saved to Reader's library")
+    libraries = {e["paper"]["identifiers"]["arxiv"][:10]: e["library"] for e in entries_of(user)}
+    assert libraries == {"2106.09608": lab_library.pk, "1902.02534": user_library(user).pk}
+    # The first paper's page says where it is.
+    first.reload()
+    ShadowButtons(first).wait_for(state="lab", text="Saved in Vision group")
+
+    # The options page picks the default; "make default" in the popup does too.
+    options = browser.new_page()
+    options.goto(f"chrome-extension://{extension_id}/src/options/options.html")
+    expect(options.locator("#default-library")).to_have_value(str(user_library(user).pk))
+    options.select_option("#default-library", str(lab_library.pk))
+    expect(options.locator("#default-status")).to_have_text("One-click saves go to Vision group.")
+    assert stored_settings(worker)["defaultLibrary"] == lab_library.pk
+    third = browser.new_page()
+    third.goto("https://huggingface.co/papers/1706.03762")
+    ShadowButtons(third).wait_for(state="idle", text="Save to Vision group")
+
+    popup = open_popup_for(browser, worker, extension_id, third)
+    expect(popup.locator("#library")).to_have_value(str(lab_library.pk))
+    popup.select_option("#library", str(user_library(user).pk))
+    popup.check("#make-default")
+    popup.click("#save")
+    expect(popup.locator("#result")).to_have_text("Saved to Reader's library.")
+    assert stored_settings(worker)["defaultLibrary"] == user_library(user).pk
+
+
+def user_library(user: User) -> Library:
+    return Library.objects.get(owner=user, kind=Library.Kind.PERSONAL)
+
+
+def test_a_revoked_session_shows_log_in_to_save_at_once_and_on_load(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    open_page = browser.new_page()
+    open_page.goto("https://arxiv.org/abs/2106.09608v2")
+    open_button = ShadowButtons(open_page)
+    open_button.wait_for(state="idle", text="Save to Reader's library")
+
+    # The session is revoked on the server (as "log out everywhere" in the web app does).
+    Session.objects.all().delete()
+
+    # On load: the page's one lookup gets a 401 and the button says so before any click...
+    page = browser.new_page()
+    page.goto("https://arxiv.org/abs/1902.02534")
+    button = ShadowButtons(page)
+    info = button.wait_for(state="login", text="Log in to save")
+    assert info["label"] == "Log in to save"
+    # ...and the worker tells every other page at once, with no reload.
+    open_info = open_button.wait_for(state="login", text="Log in to save")
+    assert open_info["live"] == "Log in to save"  # announced
+    assert worker.evaluate("chrome.storage.local.get('token').then(r => r.token || '')") == ""
+    assert server.count("POST", "/api/v1/save") == 0
+
+    # A fresh page after that: no token, so "Log in to save" straight away.
+    later = browser.new_page()
+    later.goto("https://huggingface.co/papers/1706.03762")
+    ShadowButtons(later).wait_for(state="login", text="Log in to save")
+
+    # Clicking it opens the options page to log in again.
+    with browser.expect_page() as opened:
+        ShadowButtons(later).click()
+    assert opened.value.url.endswith("/src/options/options.html")
+
+
+def test_acl_event_pages_get_no_save_button_paper_pages_do(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    paper = browser.new_page()
+    paper.goto("https://aclanthology.org/2021.naacl-main.208/")
+    ShadowButtons(paper).wait_for(state="idle")
+
+    event = browser.new_page()
+    event.goto("https://aclanthology.org/events/acl-2023/")
+    popup = open_popup_for(browser, worker, extension_id, event)
+    # The content script answered the popup (so it has run): the page is not a paper...
+    expect(popup.locator("#page-title")).to_have_text(
+        "Nothing to save on this page: it is not a paper."
+    )
+    expect(popup.locator("#save")).to_be_disabled()
+    # ...and it drew no button.
+    assert ShadowButtons(event, "page").count() == 0
+    assert event.locator("[data-readinglist]").count() == 0
+    assert queue_states(worker) == []
+
+
+def test_keyboard_path_to_the_button(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    page = browser.new_page()
+    page.goto("https://aclanthology.org/2021.naacl-main.208/")
+    button = ShadowButtons(page)
+    button.wait_for(state="idle", text="Save to Reader's library")
+    page.bring_to_front()
+
+    # The first Tab press on the page reaches the button (it comes first in the tab order).
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.readinglist") == "page"
+    assert button.info()["focused"] is True
+    page.keyboard.press("Enter")  # a person's key press: trusted
+    info = button.wait_for(state="saved", text="Saved to Reader's library")
+    assert info["live"] == "Saved to Reader's library"  # announced through aria-live
+    assert info["liveMode"] == "polite"
+    [entry] = entries_of(user)
+    assert entry["paper"]["identifiers"]["acl"] == "2021.naacl-main.208"
+
+    # The `focus-button` command (Alt+Shift+B) focuses it from anywhere on the page.
+    page.locator("body").click(position={"x": 5, "y": 400})
+    assert page.evaluate("document.activeElement.dataset.readinglist || ''") == ""
+    manifest = worker.evaluate("chrome.runtime.getManifest().commands")
+    assert manifest["focus-button"]["suggested_key"]["default"] == "Alt+Shift+B"
+    tab_id = active_tab_id(worker)
+    answer = worker.evaluate(f"chrome.tabs.sendMessage({tab_id}, {{type: 'focus-button'}})")
+    assert answer == {"focused": True}
+    assert page.evaluate("document.activeElement.dataset.readinglist") == "page"
+    assert button.info()["focused"] is True
+
+
+def test_a_page_script_cannot_click_the_button(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User, worker: Any
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    page = browser.new_page()
+    page.goto("https://arxiv.org/abs/2106.09608v2")
+    button = ShadowButtons(page)
+    button.wait_for(state="idle")
+
+    # The shadow root is closed: the page sees only the host.
+    assert page.evaluate("document.querySelector('[data-readinglist=page]').shadowRoot") is None
+    page.evaluate("document.querySelector('[data-readinglist=page]').click()")
+    # Even holding the button itself (a page script with DevTools' reach), a synthetic click,
+    # a dispatched event and a keyboard event do nothing.
+    button.call(0, "function () { this.click(); }")
+    click = "new MouseEvent('click', {bubbles: true, composed: true})"
+    button.call(0, f"function () {{ this.dispatchEvent({click}); }}")
+    button.call(
+        0, "function () { this.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter'})); }"
+    )
+    time.sleep(1)
+    assert button.info()["state"] == "idle"
+    assert server.count("POST", "/api/v1/save") == 0
+    assert entries_of(user) == []
+
+    # A person's click works.
+    button.click()
+    button.wait_for(state="saved")
+    assert server.count("POST", "/api/v1/save") == 1

@@ -291,7 +291,11 @@
 
   // ---- ACL Anthology -----------------------------------------------------------------------
 
+  // Anthology pages that are about many papers (or none): events, volumes, people, venues.
+  const ACL_NOT_PAPER = /^\/(events|volumes|people|venues|sigs|search|info|faq)(\/|$)/;
+
   function acl(doc, url) {
+    if (ACL_NOT_PAPER.test(pathOf(url)) || pathOf(url) === "/") return { kind: "none", url, metadata: null };
     // og:description is a citation string on the Anthology, not the abstract.
     const result = extractGeneric(doc, url, { skip: ["og.abstract", "document.abstract"] });
     let id = identifiersFromUrl(url).acl;
@@ -304,7 +308,7 @@
         }
       }
     }
-    if (!id) return { kind: "paper", ...result };
+    if (!id) return null; // not a paper page the Anthology way: the generic rules decide
     result.metadata.identifiers.acl = id;
     result.url = `https://aclanthology.org/${id}/`;
     const box = doc.querySelector(".acl-abstract");
@@ -417,5 +421,18 @@
     return { url, metadata: md };
   }
 
-  Object.assign(RL, { extract, fromUrl, SITES });
+  /**
+   * Whether the URL alone says this is a page about many papers (a listing, an event, a
+   * volume) rather than one: such a URL is never saved as a paper.
+   */
+  function isListingUrl(url) {
+    const h = host(url);
+    const path = pathOf(url);
+    if (/(^|\.)arxiv\.org$/.test(h)) return /^\/(list|catchup)\//.test(path) || /^\/search\/?/.test(path);
+    if (h === "huggingface.co" || h === "hf.co") return /^\/papers(\/|$)/.test(path) && !identifiersFromUrl(url).arxiv;
+    if (h === "aclanthology.org") return ACL_NOT_PAPER.test(path);
+    return false;
+  }
+
+  Object.assign(RL, { extract, fromUrl, isListingUrl, SITES });
 })(globalThis);

@@ -16,7 +16,34 @@ async function refresh() {
     : "Not logged in.";
   $("login-form").hidden = status.loggedIn;
   $("logout").hidden = !status.loggedIn;
+  $("defaults").hidden = !status.loggedIn;
+  if (status.loggedIn) await fillLibraries(status.settings);
 }
+
+/** The libraries you can save to; the chosen one is where one-click saves go. */
+async function fillLibraries(settings) {
+  const libraries = await send({ type: "libraries" });
+  const select = $("default-library");
+  select.replaceChildren();
+  const usable = (Array.isArray(libraries) ? libraries : []).filter((lib) => lib.can_edit !== false);
+  for (const lib of usable) {
+    const option = document.createElement("option");
+    option.value = String(lib.id);
+    option.textContent = lib.kind === "personal" ? `${lib.name} (personal)` : lib.name;
+    select.append(option);
+  }
+  const personal = usable.find((lib) => lib.kind === "personal");
+  const current = settings.defaultLibrary ?? (personal && personal.id);
+  if (current != null) select.value = String(current);
+}
+
+$("default-library").addEventListener("change", async () => {
+  const select = $("default-library");
+  const answer = await send({ type: "set-defaults", library: Number(select.value) });
+  $("default-status").textContent = answer && answer.error
+    ? `Could not save: ${answer.error}`
+    : `One-click saves go to ${select.selectedOptions[0].textContent.replace(/ \(personal\)$/, "")}.`;
+});
 
 $("server-form").addEventListener("submit", async (event) => {
   event.preventDefault();
