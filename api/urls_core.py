@@ -5,6 +5,7 @@ from api.views.cite import SelectionCiteView
 from api.views.entries import EntryViewSet
 from api.views.libraries import LibraryViewSet
 from api.views.lookup import LookupView
+from api.views.notifications import InboxView, MarkReadView
 from api.views.papers import PaperViewSet
 from api.views.save import SaveView
 
@@ -18,6 +19,8 @@ router.register("papers", PaperViewSet, basename="paper")
 urlpatterns: list[URLPattern | URLResolver] = [
     path("save", SaveView.as_view(), name="save"),
     path("lookup", LookupView.as_view(), name="lookup"),
+    path("notifications/", InboxView.as_view(), name="notifications"),
+    path("notifications/read", MarkReadView.as_view(), name="notifications-read"),
     # Before the router's entries/<pk>, which would take "cite" for an id.
     path("entries/cite", SelectionCiteView.as_view(), name="selection-cite"),
     *router.urls,

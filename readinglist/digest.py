@@ -9,13 +9,21 @@ members and published on the lab's secret Atom URL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 
-from readinglist.models import Entry, JournalClubSession, Lab, Library, PaperEvent, User
+from readinglist.models import (
+    Entry,
+    JournalClubSession,
+    Lab,
+    Library,
+    PaperEvent,
+    RadarPaper,
+    User,
+)
 
 DIGEST_DAYS = 7
 TOP = 10
@@ -55,6 +63,8 @@ class Digest:
     # New arXiv versions and publications of the lab's preprints, as registries reported.
     paper_updates: list[PaperUpdate] = field(default_factory=list)
     paper_update_count: int = 0
+    # The week's radar papers the lab saved, by how many members are reading or read them.
+    radar: list[DigestItem] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -64,7 +74,26 @@ class Digest:
             or self.discussions
             or self.upcoming
             or self.paper_updates
+            or self.radar
         )
+
+
+def week_start(moment: datetime) -> datetime:
+    """Monday 00:00 UTC of the week holding `moment`: digests cover whole, stable weeks."""
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def digest_week_ends(*, lab: Lab, now: datetime, weeks: int) -> list[datetime]:
+    """Ends of the last `weeks` whole weeks, newest first, none before the lab's first week:
+    a feed of empty weeks from before the lab existed says nothing."""
+    first = week_start(lab.created_at)
+    ends: list[datetime] = []
+    end = week_start(now)
+    while len(ends) < weeks and end - timedelta(days=DIGEST_DAYS) >= first:
+        ends.append(end)
+        end -= timedelta(days=DIGEST_DAYS)
+    return ends
 
 
 def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Digest:
@@ -108,6 +137,17 @@ def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Diges
         paper_id__in=entries.values("paper_id"), detected_at__gte=since, detected_at__lt=until
     ).order_by("-detected_at", "-id")
     shown_events = list(events[:TOP])
+    found_this_week = RadarPaper.objects.filter(
+        lab=lab, fetched_on__gte=since.date(), fetched_on__lt=until.date()
+    )
+    radar = (
+        entries.filter(
+            paper__identifiers__scheme="arxiv",
+            paper__identifiers__value__in=found_this_week.values("arxiv_id"),
+        )
+        .annotate(n=Count("states", filter=~Q(states__status="unread"), distinct=True))
+        .order_by("-n", "-added_at", "-id")
+    )
     seen_as = {
         paper_id: (title, url)
         for paper_id, title, url in entries.filter(
@@ -126,7 +166,7 @@ def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Diges
                 s.entry.title,
                 s.entry.url,
                 s.starts_at,
-                (s.presenter.name or "a member") if s.presenter else "",
+                s.presenter.display_name if s.presenter else "",
             )
             for s in sessions[:TOP]
         ],
@@ -136,6 +176,7 @@ def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Diges
             if event.paper_id in seen_as
         ],
         paper_update_count=events.count(),
+        radar=[DigestItem(e.title, e.url, e.n) for e in radar[:TOP]],  # type: ignore[attr-defined]
     )
 
 

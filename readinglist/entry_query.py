@@ -30,6 +30,7 @@ class Sort(models.TextChoices):
     OLDEST = "oldest", "Oldest"
     TITLE = "title", "Title"
     YEAR = "year", "Year"
+    PRIORITY = "priority", "Priority"
 
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
@@ -37,6 +38,10 @@ ORDERINGS: dict[str, tuple[str, ...]] = {
     Sort.OLDEST: ("added_at", "id"),
     Sort.TITLE: ("title", "id"),
     Sort.YEAR: ("-published", "-added_at", "-id"),
+    # The reader's own priority (`EntryQuerySet.with_own_priority`), high first; within one
+    # priority the paper waiting longest comes first, so a queue worked from the top never
+    # leaves old papers behind newer ones.
+    Sort.PRIORITY: ("-own_priority", "added_at", "id"),
 }
 
 
@@ -48,6 +53,7 @@ class EntryQuery:
     text: str = ""
     tag: str = ""
     status: str = ""  # a `ReadingState.Status`, the reader's own
+    priority: int | None = None  # a `ReadingState.Priority`, the reader's own
     reading_list: int | None = None
     added_after: datetime | None = None
     added_before: datetime | None = None
@@ -61,6 +67,7 @@ class EntryQuery:
             text=(data.get("q") or "").strip(),
             tag=data.get("tag") or "",
             status=data.get("status") or "",
+            priority=data.get("priority"),
             reading_list=data.get("list") or None,
             added_after=data.get("added_after"),
             added_before=data.get("added_before"),
@@ -73,6 +80,7 @@ class EntryQuery:
         return bool(
             self.tag
             or self.status
+            or self.priority is not None
             or self.reading_list
             or self.added_after is not None
             or self.added_before is not None
@@ -82,6 +90,11 @@ class EntryQuery:
     def ranked(self) -> bool:
         """Whether results come best first (paged by number, as ranks have no cursor)."""
         return bool(self.text) and self.sort == Sort.BEST
+
+    @property
+    def newest_first(self) -> bool:
+        """Whether entries come newest first, an order a cursor on the time added can follow."""
+        return not self.text and self.sort in (Sort.BEST, Sort.NEWEST)
 
 
 def library_versions(user: User, query: EntryQuery) -> dict[int, int]:
@@ -111,6 +124,8 @@ def filtered_entries(
         entries = entries.tagged(query.tag)
     if query.status:
         entries = entries.with_status(user, query.status)
+    if query.priority is not None:
+        entries = entries.with_priority(user, query.priority)
     if query.reading_list:
         entries = entries.in_reading_list(query.reading_list)
     if query.added_after is not None:
@@ -137,11 +152,13 @@ def entry_order(
             library_versions=versions,
             narrowed=query.narrowed,
         )
-    ordering = ORDERINGS[query.sort or Sort.NEWEST]
+    sort = query.sort or Sort.NEWEST
+    ordering = ORDERINGS[sort]
+    entries = filtered_entries(user, query, versions)
+    if sort == Sort.PRIORITY:
+        entries = entries.with_own_priority(user)
     if query.text:
         assert versions is not None
-        found = search_entries(
-            filtered_entries(user, query, versions), query.text, library_ids=[*versions]
-        )
+        found = search_entries(entries, query.text, library_ids=[*versions])
         return MatchedIds(found.order_by(*ordering))
-    return filtered_entries(user, query, versions).order_by(*ordering)
+    return entries.order_by(*ordering)

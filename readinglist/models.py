@@ -80,6 +80,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    @property
+    def display_name(self) -> str:
+        """How a person is shown to others: their name, else their email's local part (never
+        "", and never the whole address, which members need not see)."""
+        return self.name or self.email.split("@", 1)[0]
+
 
 class Paper(models.Model):
     """One work, shared by everyone; its identity is the set of its `PaperIdentifier`s.
@@ -700,6 +706,97 @@ class Tombstone(models.Model):
         return f"{self.object_type} {self.key} @ {self.version}"
 
 
+# Notifications: what happened that concerns one person, for their inbox and email digest.
+
+
+class Notification(models.Model):
+    """One thing a person should hear about. Rows are written with the action that caused
+    them (never for the person's own action); the worker emails unread ones in batches."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", "mentioned you"
+        REPLY = "reply", "replied to your comment"
+        HIGHLIGHT_COMMENT = "highlight", "commented on your highlight"
+        PRESENTER = "presenter", "made you the presenter"
+        REMINDER = "reminder", "journal club tomorrow"
+        INVITATION_ACCEPTED = "joined", "accepted your invitation"
+        NEW_VERSION = "version", "new arXiv version"
+        PUBLISHED = "published", "published"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entry = models.ForeignKey(
+        "Entry", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    session = models.ForeignKey(
+        "JournalClubSession", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # What the sentence needs beyond the rows (a version number, a DOI), kept short.
+    detail = models.CharField(max_length=300, blank=True)
+    # Makes a notification that must come once (a reminder, a version) unique per person.
+    once_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "mention",
+                        "reply",
+                        "highlight",
+                        "presenter",
+                        "reminder",
+                        "joined",
+                        "version",
+                        "published",
+                    ]
+                ),
+                name="readinglist_notification_kind_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "once_key"],
+                condition=~Q(once_key=""),
+                name="readinglist_notification_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at", "-id"], name="readinglist_inbox"),
+            models.Index(
+                fields=["recipient", "emailed_at"],
+                condition=Q(read_at__isnull=True, emailed_at__isnull=True),
+                name="readinglist_notification_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}"
+
+
+class NotificationSettings(models.Model):
+    """A person's email choices; no row means the defaults (email on, every kind)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
+    )
+    email = models.BooleanField(default=True)
+    # Kinds (Notification.Kind values) this person does not want by email.
+    muted_kinds = models.JSONField(default=list, blank=True)
+    last_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+
 # Lab discussion, activity and journal club. Comments and sessions are library rows (key +
 # version, tombstoned on delete) in the lab's library; activity is an append-only log per lab.
 
@@ -720,6 +817,11 @@ class Comment(LibraryObject):
     body = models.TextField()
     edited_at = models.DateTimeField(null=True, blank=True)
     mentions = models.ManyToManyField(User, blank=True, related_name="mentioned_in")
+    # Set on a thread's root only; a resolved thread stays readable, folded away.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta(LibraryObject.Meta):
         constraints = [
@@ -730,6 +832,10 @@ class Comment(LibraryObject):
             models.CheckConstraint(
                 condition=Q(parent__isnull=True) | ~Q(parent=models.F("id")),
                 name="readinglist_comment_not_own_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(resolved_at__isnull=True),
+                name="readinglist_comment_resolved_root_only",
             ),
         ]
         indexes = [
@@ -802,6 +908,9 @@ class JournalClubSession(LibraryObject):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     location = models.CharField(max_length=200, blank=True)
+    # The IANA zone the time was entered in, so pages show it as the scheduler meant it;
+    # `starts_at` itself is the UTC instant.
+    time_zone = models.CharField(max_length=64, default="UTC")
     discussed_at = models.DateTimeField(null=True, blank=True)
     notes = models.ManyToManyField(Note, blank=True, related_name="sessions")
 
@@ -950,3 +1059,111 @@ class ListFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"feed for list {self.reading_list_id}"
+
+
+# The lab radar: what a lab follows on arXiv and what the daily run found.
+
+MAX_RADAR_VALUE_LENGTH = 200
+
+
+class RadarFollow(models.Model):
+    """An arXiv category, author or keyword a lab follows (managed by its admins)."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", "Category"
+        AUTHOR = "author", "Author"
+        KEYWORD = "keyword", "Keyword"
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="radar_follows")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # As the service normalized it: a category as arXiv spells it, a keyword case-folded.
+    value = models.CharField(max_length=MAX_RADAR_VALUE_LENGTH)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lab", "kind", "value"], name="readinglist_radarfollow_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["category", "author", "keyword"]),
+                name="readinglist_radarfollow_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(value=""), name="readinglist_radarfollow_value_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class RadarMute(models.Model):
+    """A member who does not want to see one of the lab's follows (only for themselves)."""
+
+    follow = models.ForeignKey(RadarFollow, on_delete=models.CASCADE, related_name="mutes")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follow", "user"], name="readinglist_radarmute_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.follow_id}"
+
+
+class RadarPaper(models.Model):
+    """A new arXiv paper the radar found for a lab: what the arXiv listing said, kept apart
+    from `Paper` (nobody saved it yet; saving goes through `save_paper` like any save)."""
+
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="radar_papers")
+    arxiv_id = models.CharField(max_length=64, help_text="Unversioned")
+    title = models.CharField(max_length=MAX_TITLE_LENGTH)
+    authors = models.JSONField(default=list, blank=True)
+    abstract = models.TextField(blank=True)
+    primary_category = models.CharField(max_length=32, blank=True)
+    published = models.DateField()
+    fetched_on = models.DateField()
+    matched_follows = models.ManyToManyField(RadarFollow, related_name="papers", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lab", "arxiv_id"], name="readinglist_radarpaper_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(arxiv_id=""), name="readinglist_radarpaper_arxiv_id_not_empty"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lab", "fetched_on"], name="readinglist_radarpaper_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id} for lab {self.lab_id}"
+
+
+class RadarRun(models.Model):
+    """A lab's radar status: when it was last queued and run, and how that went."""
+
+    lab = models.OneToOneField(Lab, on_delete=models.CASCADE, related_name="radar_run")
+    # The day it was last queued: the worker's sweep queues each lab once a day.
+    queued_on = models.DateField(null=True, blank=True)
+    ran_at = models.DateTimeField(null=True, blank=True)
+    succeeded = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    added = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(succeeded=False) | Q(error=""),
+                name="readinglist_radarrun_success_has_no_error",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"radar of lab {self.lab_id}"

@@ -12,8 +12,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from django.db import models
-from django.db.models import BigIntegerField, Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from readinglist.roles import EDITOR_ROLES
 from readinglist.text import fold_tag_name
@@ -146,6 +155,24 @@ class EntryQuerySet(models.QuerySet["Entry"]):
             started = states.filter(user=user, status__in=["reading", "read"])
             return self.exclude(pk__in=started.values("entry_id"))
         return self.filter(states__user=user, states__status=status)
+
+    def with_priority(self, user: User, priority: int) -> EntryQuerySet:
+        """Entries at `user`'s own `priority`; the lowest (0) includes entries never touched,
+        as a state's default is."""
+        if priority == 0:
+            # A subquery on the user's own states, as in `with_status`: others' states in a
+            # lab library must not decide what this user sees.
+            states = _related(self.model, "states")._default_manager
+            prioritised = states.filter(user=user, priority__gt=0)
+            return self.exclude(pk__in=prioritised.values("entry_id"))
+        return self.filter(states__user=user, states__priority=priority)
+
+    def with_own_priority(self, user: User) -> EntryQuerySet:
+        """Annotated with `own_priority`: `user`'s priority, 0 (the default) without a state.
+        A left join on the (entry, user) unique key, so it adds no rows."""
+        return self.annotate(
+            own_state=FilteredRelation("states", condition=Q(states__user=user))
+        ).annotate(own_priority=Coalesce(F("own_state__priority"), Value(0)))
 
     def in_reading_list(self, list_id: int) -> EntryQuerySet:
         return self.filter(list_items__reading_list_id=list_id)

@@ -24,3 +24,11 @@ def run_import(job_id: int) -> None:
     from readinglist.services.imports import run_import_job
 
     run_import_job(job_id)
+
+
+@task()
+def run_lab_radar(lab_id: int) -> None:
+    """Fetch new arXiv papers for a lab's follows (`services.radar`); records, never raises."""
+    from readinglist.services.radar import run_radar
+
+    run_radar(lab_id)

@@ -51,6 +51,22 @@ def lab_members(lab: Lab) -> list[Membership]:
     )
 
 
+def shared_states(
+    *, entry_ids: list[int], member_ids: list[int]
+) -> dict[int, dict[int, SharedState]]:
+    """What each member's state of each entry tells the lab, by entry id then user id (one
+    query; entries nobody has a state for map to {})."""
+    states: dict[int, dict[int, SharedState]] = {entry_id: {} for entry_id in entry_ids}
+    if not entry_ids:
+        return states
+    shared = ReadingState.objects.filter(entry_id__in=entry_ids, user_id__in=member_ids)
+    for entry_id, user_id, status, rating in shared.values_list(
+        "entry_id", "user_id", "status", "rating"
+    ):
+        states[entry_id][user_id] = SharedState(status=status, rating=rating)
+    return states
+
+
 def who_read(
     lab: Lab,
     *,
@@ -82,12 +98,7 @@ def who_read(
             started = ReadingState.objects.filter(library_id=library_id, user_id__in=member_ids)
             newest = newest.filter(pk__in=started.values("entry_id").distinct())
         entries = list(newest.order_by("-added_at", "-id")[:limit])
-    states: dict[int, dict[int, SharedState]] = {entry.pk: {} for entry in entries}
-    shared = ReadingState.objects.filter(entry_id__in=list(states), user_id__in=member_ids)
-    for entry_id, user_id, status, rating in shared.values_list(
-        "entry_id", "user_id", "status", "rating"
-    ):
-        states[entry_id][user_id] = SharedState(status=status, rating=rating)
+    states = shared_states(entry_ids=[entry.pk for entry in entries], member_ids=member_ids)
     rows = [
         WhoReadRow(
             entry=entry,

@@ -46,7 +46,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr("urllib.request.urlopen", refuse)
 
-    def offline(url: str) -> bytes:
+    # Keyword arguments as the real fetch takes them (a client may set its own timeout).
+    def offline(url: str, **options: object) -> bytes:
         raise FetchError(f"{url}: no network in tests")
 
     # The worker's registries see what a machine without network sees; tests that need an
@@ -130,7 +131,7 @@ def registries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     asked: list[str] = []
 
-    def get(url: str) -> bytes:
+    def get(url: str, **options: object) -> bytes:
         asked.append(url)
         return recorded(url)
 

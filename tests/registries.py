@@ -15,6 +15,11 @@ OPENREVIEW_V2 = "https://api2.openreview.net/notes?id="
 OPENREVIEW_V1 = "https://api.openreview.net/notes?id="
 EFETCH = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/efetch.fcgi?db=pubmed&id={}&retmode=xml"
 IDCONV = "https://www.ncbi.nlm.nih.gov/pmc/utils/idconv/v1.0/?ids={}&format=json"
+# arXiv search, as `enrichment.arxiv_listing.listing_url` asks it (the lab radar).
+ARXIV_SEARCH = (
+    "https://export.arxiv.org/api/query?search_query={}"
+    "&sortBy=submittedDate&sortOrder=descending&max_results=50"
+)
 
 RECORDED = {
     ARXIV + "2108.04010": "arxiv_2108.04010.xml",
@@ -41,6 +46,9 @@ RECORDED = {
     EFETCH.format("99999999"): "pubmed_efetch_empty.xml",
     IDCONV.format("PMC6022861"): "pmc_idconv_PMC6022861.json",
     IDCONV.format("PMC99999999"): "pmc_idconv_not_found.json",
+    ARXIV_SEARCH.format("cat:cs.CL"): "radar_cat_cs.CL.xml",
+    ARXIV_SEARCH.format("cat:cs.LG"): "radar_cat_cs.LG.xml",
+    ARXIV_SEARCH.format("au:%22Mirela%20Kova%C4%8D%22"): "radar_author_kovac.xml",
 }
 
 

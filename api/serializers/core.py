@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from api.serializers.strict import RejectUnknownFields
+from readinglist.entry_query import Sort
 from readinglist.entry_rows import (
     ENTRY_METADATA_FIELDS,
     HIDDEN_SCHEMES,
@@ -340,10 +341,22 @@ class EntryFilterSerializer(serializers.Serializer[dict[str, Any]]):
     library = serializers.IntegerField(required=False, min_value=1)
     tag = serializers.CharField(required=False, max_length=100)
     status = serializers.ChoiceField(choices=ReadingState.Status.choices, required=False)
+    priority = serializers.ChoiceField(
+        choices=ReadingState.Priority.choices,
+        required=False,
+        help_text="Your own priority; 0 includes entries you never touched",
+    )
     list = serializers.IntegerField(required=False, min_value=1)
     added_after = serializers.DateTimeField(required=False)
     added_before = serializers.DateTimeField(required=False)
     q = serializers.CharField(required=False, max_length=500)
+    sort = serializers.ChoiceField(
+        choices=Sort.choices,
+        required=False,
+        allow_blank=True,
+        help_text="`priority`: your own, high first, then the longest saved. Any order but "
+        "the newest first (the default) is paged by number, as is a search",
+    )
 
 
 class LibrarySerializer(RejectUnknownFields, serializers.ModelSerializer[Library]):

@@ -30,6 +30,9 @@ from readinglist.services.labs import (
 
 
 class PersonSerializer(serializers.ModelSerializer[User]):
+    # Never "": a member without a name shows as their email's local part.
+    name = serializers.CharField(source="display_name", read_only=True)
+
     class Meta:
         model = User
         fields = ("id", "name")
@@ -54,7 +57,7 @@ class LabNameSerializer(RejectUnknownFields, serializers.Serializer[dict[str, An
 
 class MemberSerializer(serializers.ModelSerializer[Membership]):
     id = serializers.IntegerField(source="user.id", read_only=True)
-    name = serializers.CharField(source="user.name", read_only=True)
+    name = serializers.CharField(source="user.display_name", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
 
     class Meta:
@@ -149,6 +152,7 @@ def mention_handles(comment: Comment) -> set[str]:
 
 class CommentSerializer(serializers.ModelSerializer[Comment]):
     author = PersonSerializer(read_only=True)
+    resolved_by = PersonSerializer(read_only=True, allow_null=True)
     body_html = serializers.SerializerMethodField()
     mentions = serializers.SerializerMethodField()
 
@@ -168,6 +172,8 @@ class CommentSerializer(serializers.ModelSerializer[Comment]):
             "mentions",
             "created_at",
             "edited_at",
+            "resolved_at",
+            "resolved_by",
         )
         read_only_fields = fields
 
@@ -213,6 +219,7 @@ class SessionSerializer(serializers.ModelSerializer[JournalClubSession]):
             "starts_at",
             "duration_minutes",
             "location",
+            "time_zone",
             "presenter",
             "discussed_at",
             "notes",
@@ -232,6 +239,8 @@ class SessionFieldsSerializer(serializers.Serializer[dict[str, Any]]):
         max_length=MAX_LOCATION_LENGTH, allow_blank=True, required=False, default=""
     )
     presenter = IdField(required=False, allow_null=True, default=None)
+    # IANA name; the service checks it against the tz database.
+    time_zone = serializers.CharField(max_length=64, required=False, default="UTC")
 
 
 class SessionCreateSerializer(RejectUnknownFields, SessionFieldsSerializer):
@@ -245,6 +254,7 @@ class SessionUpdateSerializer(RejectUnknownFields, serializers.Serializer[dict[s
         max_length=MAX_LOCATION_LENGTH, allow_blank=True, required=False
     )
     presenter = IdField(required=False, allow_null=True)
+    time_zone = serializers.CharField(max_length=64, required=False)
     version = serializers.IntegerField(min_value=0, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

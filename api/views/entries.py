@@ -63,8 +63,8 @@ class EntryViewSet(
             OpenApiParameter(
                 "page",
                 int,
-                description="With `q`: the page of ranked results (pages are numbered and "
-                "the answer carries `count`); without `q` the list is cursor-paged.",
+                description="With `q` or a `sort`: the page (pages are numbered and the "
+                "answer carries `count`); otherwise the list is cursor-paged.",
             ),
         ]
     )
@@ -92,11 +92,10 @@ class EntryViewSet(
 
     @property
     def paginator(self) -> BasePagination | None:
-        # Ranked search results have no time order for a cursor to follow.
+        # Ranked search results and other orders have no time order for a cursor to follow.
         if not hasattr(self, "_paginator"):
-            query = self.request.query_params.get("q", "").strip()
-            searching = self.action == "list" and bool(query)  # `EntryQuery.ranked`
-            self._paginator = RankedPagination() if searching else NewestFirstPagination()
+            by_number = self.action == "list" and not self._query().newest_first
+            self._paginator = RankedPagination() if by_number else NewestFirstPagination()
         return self._paginator
 
     def _query(self) -> EntryQuery:

@@ -46,7 +46,7 @@ def lab_libraries(user: User) -> QuerySet[Library]:
 
 
 def with_comment_details(comments: QuerySet[Comment]) -> QuerySet[Comment]:
-    return comments.select_related("author").prefetch_related(
+    return comments.select_related("author", "resolved_by").prefetch_related(
         Prefetch("mentions", queryset=User.objects.order_by("id"))
     )
 
@@ -113,6 +113,27 @@ class CommentViewSet(viewsets.GenericViewSet[Comment]):
         comment = with_comment_details(Comment.objects.filter(pk=comment.pk)).get()
         response = Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return with_version(response, comment.library)
+
+    def _resolution(self, request: Request, *, resolve: bool) -> Response:
+        comment = self.get_object()
+        change = discussion.resolve_thread if resolve else discussion.reopen_thread
+        comment = change(user=request_user(request), comment=comment)
+        comment = with_comment_details(Comment.objects.filter(pk=comment.pk)).get()
+        return with_version(Response(CommentSerializer(comment).data), comment.library)
+
+    @extend_schema(request=None, responses={200: CommentSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def resolve(self, request: Request, pk: str) -> Response:
+        """Resolve a thread (its first comment): its author or a lab admin. Idempotent."""
+        return self._resolution(request, resolve=True)
+
+    @extend_schema(request=None, responses={200: CommentSerializer})
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reopen(self, request: Request, pk: str) -> Response:
+        """Reopen a resolved thread: its author or a lab admin. Idempotent."""
+        return self._resolution(request, resolve=False)
 
     @extend_schema(request=CommentUpdateSerializer, responses={200: CommentSerializer})
     @idempotent
@@ -210,6 +231,7 @@ class SessionViewSet(viewsets.GenericViewSet[JournalClubSession]):
             presenter=self.presenter(lab, data["presenter"]),
             duration_minutes=data["duration_minutes"],
             location=data["location"],
+            time_zone=data["time_zone"],
         )
         return self.respond(session.pk, lab, status.HTTP_201_CREATED)
 

@@ -9,7 +9,7 @@ to send the token on in a Referer header, and search engines not to index them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from readinglist.digest import build_digest
+from readinglist.digest import build_digest, digest_week_ends
 from readinglist.feeds import (
     ATOM_CONTENT_TYPE,
     ICS_CONTENT_TYPE,
@@ -141,7 +141,7 @@ def lab_calendar(request: HttpRequest, token: str) -> HttpResponse:
             description="\n".join(
                 line
                 for line in (
-                    f"Presenter: {session.presenter.name}" if session.presenter else "",
+                    f"Presenter: {session.presenter.display_name}" if session.presenter else "",
                     session.entry.url,
                     "Discussed." if session.discussed_at else "",
                 )
@@ -159,19 +159,12 @@ def lab_calendar(request: HttpRequest, token: str) -> HttpResponse:
     return _private_headers(response)
 
 
-def week_start(moment: datetime) -> datetime:
-    """Monday 00:00 UTC of the week holding `moment`: digests cover whole, stable weeks."""
-    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(days=day.weekday())
-
-
 @require_safe
 def lab_digest_atom(request: HttpRequest, token: str) -> HttpResponse:
     lab = _feed_lab(token)
     self_link = request.build_absolute_uri()
     entries = []
-    end = week_start(timezone.now())
-    for _ in range(DIGEST_WEEKS):
+    for end in digest_week_ends(lab=lab, now=timezone.now(), weeks=DIGEST_WEEKS):
         digest = build_digest(lab=lab, until=end)
         entries.append(
             AtomEntry(
@@ -181,11 +174,11 @@ def lab_digest_atom(request: HttpRequest, token: str) -> HttpResponse:
                 content_html=render_to_string("labs/digest_email.html", {"digest": digest}),
             )
         )
-        end -= timedelta(days=7)
     body = atom_feed(
         feed_id=self_link,
         title=f"{lab.name} weekly digest",
-        updated=entries[0].updated,
+        # A lab younger than a whole week has no digest yet; the feed is empty but valid.
+        updated=entries[0].updated if entries else lab.created_at,
         self_link=self_link,
         entries=entries,
     )

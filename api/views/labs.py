@@ -237,7 +237,9 @@ class LabViewSet(viewsets.GenericViewSet[Lab]):
             }
             for row in table.rows
         ]
-        members = [{"id": m.user_id, "name": m.user.name, "role": m.role} for m in table.members]
+        members = [
+            {"id": m.user_id, "name": m.user.display_name, "role": m.role} for m in table.members
+        ]
         return Response({"members": members, "entries": rows})
 
 

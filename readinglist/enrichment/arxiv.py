@@ -38,7 +38,7 @@ def parse_xml(body: bytes, source: str) -> ET.Element:
 
 
 # "cs.CL", "hep-th", "q-bio.NC", "math-ph": what BibTeX's primaryClass names.
-_CATEGORY = re.compile(r"[a-z]+(-[a-z]+)?(\.[A-Za-z-]+)?")
+ARXIV_CATEGORY = re.compile(r"[a-z]+(-[a-z]+)?(\.[A-Za-z-]+)?")
 
 
 def _text(node: ET.Element, path: str) -> str:
@@ -85,7 +85,7 @@ def parse_atom(body: bytes, arxiv_id: str) -> RegistryRecord | None:
 def _primary_category(entry: ET.Element) -> str:
     node = entry.find("arxiv:primary_category", _NS)
     term = clean_text(node.get("term") or "") if node is not None else ""
-    return term if _CATEGORY.fullmatch(term) else ""
+    return term if ARXIV_CATEGORY.fullmatch(term) else ""
 
 
 def lookup(key: str, *, get: Fetch = fetch) -> RegistryRecord | None:

@@ -32,6 +32,7 @@ from readinglist.metadata import (
 )
 from readinglist.models import EntryIdentifier, Paper, PaperEvent, PaperIdentifier
 from readinglist.services.merges import merge_papers, refresh_entries_of
+from readinglist.services.notifications import notify_paper_news
 from readinglist.services.queue import REGISTRY_SCHEMES, mark_enrichment_pending, queue_enrichment
 
 logger = logging.getLogger(__name__)
@@ -249,6 +250,7 @@ def apply_answers(paper_id: int, answers: Answers) -> EnrichmentResult:
         paper.arxiv_category = category
     attached, merged = _confirm_identifiers(paper, answers.records, values)
     published_doi = _record_publication(paper, attached)
+    notify_paper_news(paper=paper, new_version=new_version, published_doi=published_doi)
     _record_state(paper, answers)
     paper.save()
     if changed:

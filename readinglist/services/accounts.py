@@ -25,7 +25,7 @@ def personal_library(user: User) -> Library:
 
 
 def personal_library_name(user: User) -> str:
-    return f"{user.name or user.email.split('@')[0]}'s library"
+    return f"{user.display_name}'s library"
 
 
 def create_user(*, email: str, password: str | None, name: str = "") -> User:

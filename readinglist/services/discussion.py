@@ -20,10 +20,12 @@ from readinglist.markdown import mentioned_handles
 from readinglist.models import Activity, Comment, Entry, Highlight, Library, Tombstone, User
 from readinglist.roles import Role
 from readinglist.services.labs import record_activity, role_of
+from readinglist.services.notifications import notify_comment, notify_new_mentions
 from readinglist.services.versioning import (
     begin_library_write,
     comment_thread_keys,
     current_row,
+    give_back_version,
     write_tombstones,
 )
 from readinglist.text import require_storable
@@ -118,7 +120,9 @@ def create_comment(
             body=body,
             version=library.version,
         )
-        comment.mentions.set(resolve_mentions(body=body, library=library))
+        mentioned = resolve_mentions(body=body, library=library)
+        comment.mentions.set(mentioned)
+        notify_comment(comment=comment, mentioned=mentioned)
         record_activity(
             lab_id=library.lab_id,  # type: ignore[arg-type]
             actor=user,
@@ -142,7 +146,10 @@ def update_comment(
         comment.edited_at = timezone.now()
         comment.version = library.version
         comment.save(update_fields=["body", "edited_at", "version", "updated_at"])
-        comment.mentions.set(resolve_mentions(body=body, library=library))
+        before = set(comment.mentions.values_list("pk", flat=True))
+        mentioned = resolve_mentions(body=body, library=library)
+        comment.mentions.set(mentioned)
+        notify_new_mentions(comment=comment, before=before, mentioned=mentioned)
     return comment
 
 
@@ -166,3 +173,35 @@ def delete_comment(*, user: User, comment: Comment, base_version: int | None = N
         )
         comment.delete()
     return library
+
+
+def _set_resolution(*, user: User, comment: Comment, resolve: bool) -> Comment:
+    with transaction.atomic():
+        role = lab_role_for_library(user=user, library=comment.library)
+        if not role.can_moderate and (comment.author_id != user.pk or not role.can_edit):
+            raise NotCommentAuthor("only the thread's author or a lab admin can resolve it")
+        if comment.parent_id is not None:
+            raise ValidationError({"comment": "Resolve the thread's first comment."})
+        # Asking twice is not a change: no version bump, so clients have nothing to sync.
+        if (comment.resolved_at is not None) == resolve:
+            return comment
+        library = begin_library_write(library_id=comment.library_id)
+        comment = current_row(comment)
+        if (comment.resolved_at is not None) == resolve:
+            give_back_version(library)  # a concurrent request did it first
+            return comment
+        comment.resolved_at = timezone.now() if resolve else None
+        comment.resolved_by = user if resolve else None
+        comment.version = library.version
+        comment.save(update_fields=["resolved_at", "resolved_by", "version", "updated_at"])
+    return comment
+
+
+def resolve_thread(*, user: User, comment: Comment) -> Comment:
+    """Mark a thread settled; its author or a lab admin may. Resolving twice changes nothing."""
+    return _set_resolution(user=user, comment=comment, resolve=True)
+
+
+def reopen_thread(*, user: User, comment: Comment) -> Comment:
+    """Undo `resolve_thread`; the same people may. Reopening an open thread changes nothing."""
+    return _set_resolution(user=user, comment=comment, resolve=False)

@@ -16,7 +16,10 @@ from django.utils import timezone
 
 from readinglist.models import Paper
 from readinglist.services.imports import resume_stalled_imports
+from readinglist.services.notification_email import send_due_emails
+from readinglist.services.notifications import remind_presenters
 from readinglist.services.queue import queue_enrichment
+from readinglist.services.radar import queue_due_radars
 
 # A paper whose registries were due this long ago and still wait lost its task.
 LOST_ENRICHMENT_AFTER = timedelta(minutes=15)
@@ -52,4 +55,8 @@ def sweep() -> dict[str, int]:
     return {
         "imports_resumed": resume_stalled_imports(),
         "enrichment_requeued": requeue_lost_enrichment(),
+        # Not lost work, but due on a clock: the sweep is the worker's clock.
+        "presenters_reminded": remind_presenters(),
+        "notification_emails": send_due_emails(),
+        "radars_queued": queue_due_radars(),
     }

@@ -7,7 +7,9 @@ through the lab's secret calendar URL, any calendar app the lab subscribes).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.utils import timezone
 from readinglist.access import LabPermissionDenied
 from readinglist.models import Activity, Entry, JournalClubSession, Library, Note, Tombstone, User
 from readinglist.services.labs import record_activity, role_of
+from readinglist.services.notifications import notify_presenter
 from readinglist.services.versioning import begin_library_write, current_row, delete_with_tombstone
 
 MAX_LOCATION_LENGTH = 200
@@ -49,6 +52,23 @@ def _check_time(starts_at: datetime) -> None:
         raise ValidationError({"starts_at": "Choose a time within five years of today."})
 
 
+@cache
+def time_zones() -> frozenset[str]:
+    """IANA zone names this system knows (reading the tz database once per process)."""
+    return frozenset(available_timezones())
+
+
+def clean_time_zone(name: str) -> str:
+    if name not in time_zones():
+        raise ValidationError({"time_zone": "Choose a time zone such as Europe/Berlin."})
+    return name
+
+
+def local_to_utc(local: datetime, time_zone: str) -> datetime:
+    """A wall-clock time as a person in `time_zone` means it, as the UTC instant to store."""
+    return local.replace(tzinfo=ZoneInfo(clean_time_zone(time_zone))).astimezone(UTC)
+
+
 def schedule_session(
     *,
     user: User,
@@ -57,8 +77,12 @@ def schedule_session(
     presenter: User | None = None,
     duration_minutes: int = 60,
     location: str = "",
+    time_zone: str = "UTC",
 ) -> JournalClubSession:
+    """`starts_at` is an instant; `time_zone` is the zone the scheduler thinks in, which
+    pages use to show it as they meant it."""
     _check_time(starts_at)
+    time_zone = clean_time_zone(time_zone)
     with transaction.atomic():
         _require_member(user=user, library=entry.library)
         _check_presenter(presenter, entry.library)
@@ -70,6 +94,7 @@ def schedule_session(
             presenter=presenter,
             duration_minutes=duration_minutes,
             location=location.strip()[:MAX_LOCATION_LENGTH],
+            time_zone=time_zone,
             version=library.version,
         )
         record_activity(
@@ -78,6 +103,7 @@ def schedule_session(
             verb=Activity.Verb.SCHEDULED,
             entry_id=entry.pk,
         )
+        notify_presenter(session=session, actor=user)
     return session
 
 
@@ -88,20 +114,26 @@ def update_session(
     changes: dict[str, object],
     base_version: int | None = None,
 ) -> JournalClubSession:
-    """Change `starts_at`, `duration_minutes`, `location` and/or `presenter` (None clears)."""
+    """Change `starts_at`, `duration_minutes`, `location`, `time_zone` and/or `presenter`
+    (None clears)."""
     if "starts_at" in changes:
         _check_time(changes["starts_at"])  # type: ignore[arg-type]
+    if "time_zone" in changes:
+        clean_time_zone(str(changes["time_zone"]))
     with transaction.atomic():
         _require_member(user=user, library=session.library)
         if "presenter" in changes:
             _check_presenter(changes["presenter"], session.library)  # type: ignore[arg-type]
         library = begin_library_write(library_id=session.library_id)
         session = current_row(session, base_version=base_version)
-        for name in ("starts_at", "duration_minutes", "location", "presenter"):
+        presenter_before = session.presenter_id
+        for name in ("starts_at", "duration_minutes", "location", "time_zone", "presenter"):
             if name in changes:
                 setattr(session, name, changes[name])
         session.version = library.version
         session.save()
+        if session.presenter_id != presenter_before:
+            notify_presenter(session=session, actor=user)
     return session
 
 

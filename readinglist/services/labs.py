@@ -34,6 +34,7 @@ from readinglist.models import (
     User,
 )
 from readinglist.roles import Role
+from readinglist.services.notifications import notify_invitation_accepted
 from readinglist.services.versioning import begin_library_write
 
 MAX_LAB_NAME_LENGTH = 200
@@ -383,6 +384,7 @@ def accept_invitation(*, user: User, token: str) -> Acceptance:
             lab=invitation.lab, user=user, role=Role(invitation.role)
         )
         record_activity(lab_id=invitation.lab_id, actor=user, verb=Activity.Verb.JOINED)
+        notify_invitation_accepted(invitation=invitation, joined=user)
     return Acceptance(membership=membership, joined=True)
 
 

@@ -65,3 +65,8 @@ def mark_enrichment_pending(paper: Paper, *, delay: timedelta | None = None) -> 
 
 def queue_import(job_id: int) -> None:
     _enqueue_on_commit(tasks.run_import, job_id)
+
+
+def queue_radar(lab_id: int) -> None:
+    """Have the worker fetch the lab's radar (`services.radar.run_radar`)."""
+    _enqueue_on_commit(tasks.run_lab_radar, lab_id)

@@ -32,10 +32,21 @@ from readinglist.models import (
     shown_identifiers,
 )
 from readinglist.services.annotations import create_note, delete_note, update_note
-from readinglist.services.discussion import create_comment, delete_comment
+from readinglist.services.discussion import (
+    create_comment,
+    delete_comment,
+    reopen_thread,
+    resolve_thread,
+)
 from readinglist.services.entries import delete_entry, update_entry
 from readinglist.services.entry_metadata import contribution_of, edit_details
-from readinglist.services.journal_club import cancel_session, mark_discussed, schedule_session
+from readinglist.services.journal_club import (
+    cancel_session,
+    local_to_utc,
+    mark_discussed,
+    schedule_session,
+    time_zones,
+)
 from readinglist.services.lists import add_to_list
 from readinglist.services.versioning import StaleObject
 from readinglist.web.citing import CSL_STYLES, entry_citation
@@ -175,6 +186,26 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=ReadingState.Status.choices)
 
 
+class PersonalForm(forms.Form):
+    """The reader's own priority, rating and private note (`update_entry` saves them)."""
+
+    priority = forms.TypedChoiceField(choices=ReadingState.Priority.choices, coerce=int)
+    rating = forms.TypedChoiceField(
+        required=False,
+        choices=[("", "No rating"), *((n, str(n)) for n in range(1, 6))],
+        coerce=int,
+        empty_value=None,
+    )
+    private_note = forms.CharField(required=False, max_length=100_000, widget=forms.Textarea)
+    version = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+
+    def state(self) -> dict[str, object]:
+        data = self.cleaned_data
+        # Browsers send a textarea's line breaks as CRLF; the API and exports use LF.
+        note = data["private_note"].replace("\r\n", "\n")
+        return {"priority": data["priority"], "rating": data["rating"], "private_note": note}
+
+
 class TagsForm(forms.Form):
     add = forms.CharField(required=False, max_length=500)
     remove = forms.CharField(required=False, max_length=100)
@@ -197,10 +228,17 @@ class CommentForm(forms.Form):
     parent = id_field(required=False)
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(time_zones())]
+
+
 class SessionForm(forms.Form):
+    # A wall-clock time in `time_zone`, as a person types it; the view makes it an instant.
     starts_at = forms.DateTimeField(
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
     )
+    # Optional so a form posted without it (an older page) still means UTC.
+    time_zone = forms.ChoiceField(choices=time_zone_choices, required=False)
     presenter = id_field(required=False)
     location = forms.CharField(required=False, max_length=200)
 
@@ -249,7 +287,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     if in_lab:
         comments = list(
             Comment.objects.filter(entry=entry)
-            .select_related("author")
+            .select_related("author", "resolved_by")
             .prefetch_related("mentions")
             .order_by("created_at", "pk")
         )
@@ -280,11 +318,15 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "highlights": list(entry.highlights.all()),
         "my_status": my_state.status if my_state else ReadingState.Status.UNREAD,
+        # Only the viewer's own state: its priority, rating and note are private to them.
+        "my_state": my_state,
+        "state_draft": request.session.pop(_state_draft_key(entry.pk), None),
+        "priorities": ReadingState.Priority.choices,
         "statuses": ReadingState.Status.choices,
         "member_states": [(member, states_by_user.get(member.pk)) for member in members],
         "members": members,
         "in_lab": in_lab,
-        "comments": [(c, _comment_html(c)) for c in comments],
+        "threads": comment_threads(comments),
         "sessions": sessions,
         "entry_lists": sorted(
             (item.reading_list for item in entry.list_items.all()),
@@ -294,6 +336,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         "can_discuss": my_role is not None and Membership.Role(my_role).can_edit,
         "can_moderate": my_role is not None and Membership.Role(my_role).can_moderate,
         "all_lists": ReadingList.objects.filter(library_id=entry.library_id).order_by("name"),
+        "time_zones": time_zone_choices(),
         "default_session_time": (timezone.localtime() + timedelta(days=7))
         .replace(hour=15, minute=0, second=0, microsecond=0)
         .strftime("%Y-%m-%dT%H:%M"),
@@ -301,6 +344,36 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     context["citation"] = entry_citation(entry, request.GET.get("cite"))
     context["cite_styles"] = CSL_STYLES
     return render(request, "web/entry.html", context)
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A root comment and every reply under it, however deep, oldest first."""
+
+    root: Comment
+    comments: list[tuple[Comment, str]]
+
+
+def comment_threads(comments: list[Comment]) -> list[Thread]:
+    """Group a flat, oldest-first list by root, so a resolved thread folds as one."""
+    parent_of = {c.pk: c.parent_id for c in comments}
+
+    def root_id(comment_id: int) -> int:
+        seen: set[int] = set()
+        while (parent := parent_of.get(comment_id)) is not None and comment_id not in seen:
+            seen.add(comment_id)
+            comment_id = parent
+        return comment_id
+
+    threads: dict[int, Thread] = {}
+    for comment in comments:
+        if comment.parent_id is None:
+            threads[comment.pk] = Thread(root=comment, comments=[])
+    for comment in comments:
+        thread = threads.get(root_id(comment.pk))
+        if thread is not None:
+            thread.comments.append((comment, _comment_html(comment)))
+    return list(threads.values())
 
 
 def _comment_html(comment: Comment) -> str:
@@ -355,6 +428,38 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form_errors(request, form.errors)
     return back(request, _entry_url(entry))
+
+
+def _state_draft_key(entry_id: int) -> str:
+    return f"unsaved_private_note:{entry_id}"
+
+
+@page_action
+def set_personal_state(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = visible_entry(request, pk)
+    form = PersonalForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form.errors)
+        return back(request, _entry_url(entry) + "#personal")
+    state = form.state()
+    try:
+        update_entry(
+            user=current_user(request),
+            entry=entry,
+            state=state,
+            base_version=form.cleaned_data["version"],
+        )
+    except StaleObject:
+        # As with notes: keep what they typed beside the state that won.
+        request.session[_state_draft_key(entry.pk)] = state["private_note"]
+        messages.error(
+            request,
+            "Your priority, rating or note changed meanwhile (another tab or device): nothing "
+            "was saved. Your note's text is below, beside the current one.",
+        )
+    else:
+        messages.success(request, "Saved your priority, rating and note.")
+    return back(request, _entry_url(entry) + "#personal")
 
 
 @page_action
@@ -469,15 +574,34 @@ def remove_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page_action
+def resolve_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = found(lambda: comment_for(current_user(request), pk))
+    resolve_thread(user=current_user(request), comment=comment)
+    messages.success(request, "Thread resolved.")
+    return back(request, reverse("web:entry", args=[comment.entry_id]) + "#discussion")
+
+
+@page_action
+def reopen_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = found(lambda: comment_for(current_user(request), pk))
+    reopen_thread(user=current_user(request), comment=comment)
+    messages.success(request, "Thread reopened.")
+    return back(request, reverse("web:entry", args=[comment.entry_id]) + f"#comment-{comment.pk}")
+
+
+@page_action
 def schedule(request: HttpRequest, pk: int) -> HttpResponse:
     entry = visible_entry(request, pk)
     form = SessionForm(request.POST)
     if not form.is_valid():
         form_errors(request, form.errors)
         return back(request, _entry_url(entry) + "#journal-club")
-    starts_at: datetime = form.cleaned_data["starts_at"]
-    if timezone.is_naive(starts_at):
-        starts_at = timezone.make_aware(starts_at)
+    typed: datetime = form.cleaned_data["starts_at"]
+    # Django read the typed time in the server's zone; take back the wall clock as typed.
+    if timezone.is_aware(typed):
+        typed = timezone.make_naive(typed)
+    time_zone = form.cleaned_data["time_zone"] or "UTC"
+    starts_at = local_to_utc(typed, time_zone)
     presenter = None
     if form.cleaned_data["presenter"]:
         members = {m.user_id: m.user for m in _lab_memberships(entry)}
@@ -491,6 +615,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
         starts_at=starts_at,
         presenter=presenter,
         location=form.cleaned_data["location"],
+        time_zone=time_zone,
     )
     messages.success(request, "Journal club session scheduled.")
     return back(request, _entry_url(entry) + "#journal-club")

@@ -77,7 +77,7 @@ def roles_assignable_by(mine: Role) -> list[tuple[str, str]]:
 def person(user: User | None) -> str:
     if user is None:
         return "A former member"
-    return user.name or user.email
+    return user.display_name
 
 
 def lab_url(lab: Lab | int) -> str:

@@ -1,8 +1,8 @@
-"""Routes for lab pages (members, roles, invitations, activity, journal club)."""
+"""Routes for lab pages (members, roles, invitations, activity, journal club, radar)."""
 
 from django.urls import path
 
-from readinglist.web import labs
+from readinglist.web import labs, radar
 
 urlpatterns = [
     path("labs/", labs.labs_page, name="labs"),
@@ -22,6 +22,19 @@ urlpatterns = [
         "labs/<int:pk>/members/<int:user_id>/remove",
         labs.remove_member,
         name="lab-member-remove",
+    ),
+    path("labs/<int:pk>/radar/", radar.radar, name="lab-radar"),
+    path("labs/<int:pk>/radar/follows", radar.add_follow, name="lab-radar-follow"),
+    path(
+        "labs/<int:pk>/radar/follows/<int:follow_id>/remove",
+        radar.remove_follow,
+        name="lab-radar-unfollow",
+    ),
+    path("labs/<int:pk>/radar/follows/<int:follow_id>/mute", radar.mute, name="lab-radar-mute"),
+    path(
+        "labs/<int:pk>/radar/follows/<int:follow_id>/unmute",
+        radar.unmute,
+        name="lab-radar-unmute",
     ),
     path("invitations/<str:token>/", labs.invitation_page, name="invitation"),
     path("invitations/<str:token>/accept", labs.accept_invitation, name="invitation-accept"),

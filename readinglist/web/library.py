@@ -1,4 +1,5 @@
-"""The library page: browse, filter, search and act on many entries at once; save by URL."""
+"""The library page: browse, filter, search and act on many entries at once; save by URL;
+the "to read" queue (`?view=queue`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ from readinglist.web.common import (
 )
 
 PAGE_SIZE = 50
+# `?view=queue`: what to read next, the reader's unread entries by priority (`Sort.PRIORITY`).
+QUEUE = "queue"
 
 
 class FilterForm(forms.Form):
@@ -45,14 +48,43 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), *ReadingState.Status.choices]
     )
+    priority = forms.TypedChoiceField(
+        required=False,
+        choices=[("", "Any priority"), *ReadingState.Priority.choices],
+        coerce=int,
+        empty_value=None,
+    )
     list = id_field(required=False)
     sort = forms.ChoiceField(required=False, choices=Sort.choices)
+    view = forms.ChoiceField(required=False, choices=[("", "Library"), (QUEUE, "To read")])
+
+
+# A bulk rating of 0 clears the entries' ratings (a rating is 1 to 5 or none).
+NO_RATING = 0
 
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BulkAction.choices)
     tag = forms.CharField(required=False, max_length=100)
     to_list = id_field(required=False)
+    priority = forms.TypedChoiceField(
+        required=False, choices=ReadingState.Priority.choices, coerce=int, empty_value=None
+    )
+    rating = forms.TypedChoiceField(
+        required=False,
+        choices=[(NO_RATING, "No rating"), *((n, str(n)) for n in range(1, 6))],
+        coerce=int,
+        empty_value=None,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action = data.get("action")
+        if action == BulkAction.SET_PRIORITY and data.get("priority") is None:
+            self.add_error("priority", "Choose a priority.")
+        if action == BulkAction.SET_RATING and data.get("rating") is None:
+            self.add_error("rating", "Choose a rating.")
+        return data
 
 
 class SaveForm(forms.Form):
@@ -88,6 +120,9 @@ def library_page(request: HttpRequest) -> HttpResponse:
     library = library or next(lib for lib in libraries if lib.kind == Library.Kind.PERSONAL)
 
     query = replace(EntryQuery.from_filters(wanted), library=library.pk)
+    queue = wanted["view"] == QUEUE
+    if queue:
+        query = replace(query, status=ReadingState.Status.UNREAD, sort=Sort.PRIORITY)
     ordered = entry_order(user, query, versions={library.pk: library.version})
     page: Page[Any]
     if isinstance(ordered, PagedIds):
@@ -108,7 +143,8 @@ def library_page(request: HttpRequest) -> HttpResponse:
         request,
         "web/library.html",
         {
-            "nav": "library",
+            "nav": "queue" if queue else "library",
+            "queue": queue,
             "library": library,
             "libraries": libraries,
             "filters": filters,
@@ -120,7 +156,9 @@ def library_page(request: HttpRequest) -> HttpResponse:
             .order_by("name"),
             "lists": ReadingList.objects.filter(library=library).order_by("name"),
             "bulk_actions": BulkAction.choices,
-            "filtered": any(wanted[k] for k in ("q", "tag", "status", "list")),
+            "filtered": any(wanted[k] for k in ("q", "tag", "status", "list"))
+            or wanted["priority"] is not None,
+            "priorities": ReadingState.Priority.choices,
         },
     )
 
@@ -137,6 +175,7 @@ def bulk_action(request: HttpRequest, library_id: int) -> HttpResponse:
     reading_list = None
     if data["to_list"]:
         reading_list = get_object_or_404(ReadingList, pk=data["to_list"], library=library)
+    rating = data["rating"]
     count = apply_bulk(
         user=current_user(request),
         library=library,
@@ -144,6 +183,8 @@ def bulk_action(request: HttpRequest, library_id: int) -> HttpResponse:
         action=BulkAction(data["action"]),
         tag=data["tag"],
         reading_list=reading_list,
+        priority=data["priority"],
+        rating=None if rating == NO_RATING else rating,
     )
     label = BulkAction(data["action"]).label
     messages.success(request, f"{label}: {count} {'entry' if count == 1 else 'entries'}.")

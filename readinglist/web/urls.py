@@ -14,6 +14,7 @@ urlpatterns = [
     path("entries/<int:pk>/details", entries.edit_entry_details, name="entry-details"),
     path("entries/<int:pk>/details/reset", entries.reset_entry_details, name="entry-details-reset"),
     path("entries/<int:pk>/status", entries.set_status, name="entry-status"),
+    path("entries/<int:pk>/state", entries.set_personal_state, name="entry-state"),
     path("entries/<int:pk>/tags", entries.change_tags, name="entry-tags"),
     path("entries/<int:pk>/notes", entries.add_note, name="entry-note-add"),
     path("entries/<int:pk>/lists", entries.add_to_reading_list, name="entry-list-add"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("notes/<int:pk>/edit", entries.edit_note, name="note-edit"),
     path("notes/<int:pk>/delete", entries.remove_note, name="note-delete"),
     path("comments/<int:pk>/delete", entries.remove_comment, name="comment-delete"),
+    path("comments/<int:pk>/resolve", entries.resolve_comment, name="comment-resolve"),
+    path("comments/<int:pk>/reopen", entries.reopen_comment, name="comment-reopen"),
     path("sessions/<int:pk>/discussed", entries.session_discussed, name="session-discussed"),
     path("sessions/<int:pk>/cancel", entries.session_cancel, name="session-cancel"),
     path("lists/", lists.lists_page, name="lists"),
@@ -36,4 +39,5 @@ urlpatterns = [
     path("lists/<int:pk>/public-note", lists.public_note, name="list-public-note"),
     path("", include("readinglist.web.labs_urls")),
     path("", include("readinglist.web.account_urls")),
+    path("", include("readinglist.web.notifications_urls")),
 ]

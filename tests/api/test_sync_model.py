@@ -1088,3 +1088,32 @@ def test_a_deleted_entry_takes_its_comments_and_sessions_out_of_every_mirror(
     assert not mirror.of_type("comment")
     assert not mirror.of_type("session")
     assert mirror.snapshot() == server_snapshot(lab.library, alice)
+
+
+@pytest.mark.django_db
+def test_resolving_a_thread_reaches_every_mirror_and_asking_twice_sends_nothing(
+    alice: User, bob: User, alice_client: APIClient, bob_client: APIClient, lab: Lab
+) -> None:
+    library_id = lab.library.pk
+    entry = save_paper(user=alice, url="arXiv:1706.03762", library=lab.library).entry
+    thread = discussion.create_comment(user=bob, entry=entry, body="Is Table 2 right?")
+    discussion.create_comment(user=alice, entry=entry, body="Yes", parent=thread)
+    early = Mirror()
+    until = full_sync(alice_client, library_id, early, since=0, limit=10)
+    ident = ("comment", str(thread.key))
+    assert early.objects[ident]["resolved_at"] is None
+
+    for _ in range(2):  # the second is a no-op: 200, and no version for clients to fetch
+        assert bob_client.post(f"/api/v1/comments/{thread.pk}/resolve/").status_code == 200
+    resolved = full_sync(alice_client, library_id, early, since=until, limit=1)
+    assert resolved == until + 1
+    late = Mirror()
+    full_sync(bob_client, library_id, late, since=0, limit=1)
+    assert early.objects[ident] == late.objects[ident]
+    assert early.objects[ident]["resolved_by"] == {"id": bob.pk, "name": "Bob"}
+    assert early.snapshot() == late.snapshot() == server_snapshot(lab.library, alice)
+
+    assert alice_client.post(f"/api/v1/comments/{thread.pk}/reopen/").status_code == 200
+    full_sync(bob_client, library_id, late, since=resolved, limit=1)
+    assert (late.objects[ident]["resolved_at"], late.objects[ident]["resolved_by"]) == (None, None)
+    assert late.objects[ident]["version"] == resolved + 1

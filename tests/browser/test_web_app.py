@@ -602,6 +602,7 @@ def test_pages_fit_the_screen_and_obey_the_csp(
         (anonymous, "login", "/accounts/login/"),
         (anonymous, "signup", "/accounts/signup/"),
         (signed_in, "library", "/library/"),
+        (signed_in, "queue", "/library/?view=queue"),
         (signed_in, "entry", paths["entry"]),
         (signed_in, "lab-entry", paths["lab-entry"]),
         (signed_in, "lists", "/lists/"),
@@ -739,3 +740,103 @@ def test_copy_citation_puts_the_reference_on_the_clipboard(
         assert_quiet(tab)
     finally:
         context.close()
+
+
+# --- Personal controls and the "to read" queue -------------------------------------------------
+
+
+def test_priority_rating_note_and_the_queue(open_tab: OpenTab, transactional_db: None) -> None:
+    from playwright.sync_api import expect
+
+    alice = reader("alice@example.org", "Alice")
+    entries = {}
+    for n, letter in enumerate("ABC", start=1):
+        metadata = PageMetadata(title=f"Paper {letter}", source=Source.SITE)
+        entries[letter] = save_paper(
+            user=alice, url=f"https://arxiv.org/abs/2401.0000{n}", metadata=metadata
+        ).entry
+    tab = open_tab(alice)
+    page = tab.page
+
+    tab.goto(f"/entries/{entries['B'].pk}/")
+    personal = page.locator("#personal")
+    personal.get_by_label("Priority").select_option(label="High")
+    personal.get_by_label("Rating").select_option(label="4 of 5")
+    personal.get_by_label("Private note").fill("Read before the group meeting.\nSection 3 first.")
+    personal.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Saved your priority, rating and note.")
+    expect(personal.get_by_label("Priority")).to_have_value("3")
+    expect(personal.get_by_label("Rating")).to_have_value("4")
+    expect(personal.get_by_label("Private note")).to_have_value(
+        "Read before the group meeting.\nSection 3 first."
+    )
+    state = entries["B"].states.get(user=alice)
+    assert (state.priority, state.rating) == (3, 4)
+    assert state.private_note == "Read before the group meeting.\nSection 3 first."
+
+    tab.goto(f"/entries/{entries['C'].pk}/")
+    personal.get_by_label("Priority").select_option(label="Low")
+    personal.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("Saved your priority")
+
+    page.locator(".site-nav").get_by_role("link", name="To read").click()
+    expect(page).to_have_url(re.compile(r"/library/\?view=queue$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("To read")
+    titles = page.locator("ul.entries > li.entry-row h3")
+    expect(titles).to_have_text(["Paper B", "Paper C", "Paper A"])
+    expect(page.locator("ul.entries > li.entry-row").first).to_contain_text("High priority")
+
+    # A bulk priority reorders the queue; reading a paper takes it off.
+    page.get_by_label("Select “Paper A”").check()
+    bulk = page.get_by_role("form", name="Act on selected entries")
+    bulk.get_by_label("With selected").select_option(label="Set priority")
+    bulk.get_by_label("Priority").select_option(label="Medium")
+    bulk.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator(".messages")).to_contain_text("Set priority: 1 entry.")
+    expect(titles).to_have_text(["Paper B", "Paper A", "Paper C"])
+    update_entry(user=alice, entry=entries["B"], state={"status": "read"})
+    tab.goto("/library/?view=queue")
+    expect(titles).to_have_text(["Paper A", "Paper C"])
+    assert_quiet(tab)
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+def test_a_mention_reaches_the_other_persons_inbox_and_header(
+    open_tab: OpenTab, transactional_db: None
+) -> None:
+    from playwright.sync_api import expect
+
+    alice = reader("alice@example.org", "Alice")
+    bob = reader("bob@example.org", "")  # no name: shown by the email's local part
+    lab: Lab = lab_services.create_lab(owner=alice, name="Vision group")
+    lab_services.add_member(lab=lab, user=bob, role=Membership.Role.MEMBER)
+    entry = save_paper(user=alice, url="https://example.org/papers/attention", library=lab.library)
+    writer, other = open_tab(alice), open_tab(bob)
+
+    other.goto("/library/")
+    expect(other.page.locator("#unread-count")).to_have_count(0)
+
+    writer.goto(f"/entries/{entry.entry.pk}/")
+    writer.page.get_by_label("Comment (Markdown, @mentions)").fill(
+        "@bob could you present this on Friday?"
+    )
+    writer.page.get_by_role("button", name="Post comment").click()
+    expect(writer.page.locator(".messages")).to_be_visible()
+
+    other.goto("/library/")
+    expect(other.page.locator("#unread-count")).to_have_text("1")
+    other.page.get_by_role("link", name=re.compile("Notifications")).click()
+    item = other.page.locator("li.notification.unread")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Alice mentioned you on")
+    item.get_by_role("link").click()
+    expect(other.page).to_have_url(re.compile(rf"/entries/{entry.entry.pk}/"))
+
+    other.goto("/notifications/")
+    other.page.get_by_role("button", name="Mark all read").click()
+    expect(other.page.locator("#unread-count")).to_have_count(0)
+    expect(other.page.locator("li.notification.unread")).to_have_count(0)
+    assert_quiet(writer)
+    assert_quiet(other)

@@ -35,6 +35,23 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Preselect the browser's own zone in time-zone pickers; the server's default is UTC.
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const select of document.querySelectorAll("select[data-browser-zone]")) {
+    const option = [...select.options].find((candidate) => candidate.value === browserZone);
+    if (option) option.selected = true;
+  }
+
+  // Show journal-club times in the reader's zone too, beside the zone they were set in.
+  for (const time of document.querySelectorAll("time[data-local-time]")) {
+    const when = new Date(time.getAttribute("datetime"));
+    if (Number.isNaN(when.getTime()) || !browserZone) continue;
+    const local = document.createElement("span");
+    local.className = "muted";
+    local.textContent = ` · ${when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" })} your time`;
+    time.after(local);
+  }
+
   // Drag to reorder a reading list; the drop submits the same move form the buttons use.
   for (const list of document.querySelectorAll("[data-sortable]")) {
     let dragged = null;
