@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
@@ -169,7 +170,7 @@ class NoteUpdateSerializer(
 class HighlightSerializer(serializers.ModelSerializer[Highlight]):
     class Meta:
         model = Highlight
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "key",
             "library",
@@ -184,7 +185,29 @@ class HighlightSerializer(serializers.ModelSerializer[Highlight]):
             "created_at",
             "updated_at",
         )
+        read_only_fields: tuple[str, ...] = fields
+
+
+class HighlightDetailSerializer(HighlightSerializer):
+    """A highlight as its own endpoints show it: who made it, by name (the extension draws
+    lab members' highlights with it), and where its discussion is in the web app. The changes
+    feed keeps the plain shape; a synced client knows the people and the server's pages."""
+
+    author_name = serializers.SerializerMethodField()
+    discussion_url = serializers.SerializerMethodField()
+
+    class Meta(HighlightSerializer.Meta):
+        fields = (*HighlightSerializer.Meta.fields, "author_name", "discussion_url")
         read_only_fields = fields
+
+    def get_author_name(self, highlight: Highlight) -> str | None:
+        # Never the email: a former member's highlight (author gone) has no name.
+        return highlight.author.display_name if highlight.author else None
+
+    def get_discussion_url(self, highlight: Highlight) -> str:
+        page = reverse("web:entry", args=[highlight.entry_id]) + f"#highlight-{highlight.pk}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(page) if request else page
 
 
 class HighlightFieldsSerializer(

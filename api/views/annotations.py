@@ -15,8 +15,8 @@ from api.idempotency import idempotent
 from api.serializers.content import (
     EntryFilterSerializer,
     HighlightCreateSerializer,
+    HighlightDetailSerializer,
     HighlightFieldsSerializer,
-    HighlightSerializer,
     NoteCreateSerializer,
     NoteSerializer,
     NoteUpdateSerializer,
@@ -105,7 +105,7 @@ class NoteViewSet(viewsets.GenericViewSet[Note]):
 
 
 class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
-    serializer_class = HighlightSerializer
+    serializer_class = HighlightDetailSerializer
 
     def get_queryset(self) -> QuerySet[Highlight]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads types off this
@@ -118,14 +118,23 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
     @extend_schema(parameters=[ENTRY_PARAMETER])
     def list(self, request: Request) -> Response:
         entry = entry_from_query(request)
-        highlights = Highlight.objects.filter(entry=entry).order_by("created_at", "id")
+        highlights = (
+            Highlight.objects.filter(entry=entry)
+            .select_related("author")
+            .order_by("created_at", "id")
+        )
         page = self.paginate_queryset(highlights)
-        return self.get_paginated_response(HighlightSerializer(page, many=True).data)
+        return self.get_paginated_response(self.shown(page, many=True))
+
+    def shown(self, highlight: Any, *, many: bool = False) -> Any:
+        return HighlightDetailSerializer(
+            highlight, many=many, context={"request": self.request}
+        ).data
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(HighlightSerializer(self.get_object()).data)
+        return Response(self.shown(self.get_object()))
 
-    @extend_schema(request=HighlightCreateSerializer, responses={201: HighlightSerializer})
+    @extend_schema(request=HighlightCreateSerializer, responses={201: HighlightDetailSerializer})
     @idempotent
     def create(self, request: Request) -> Response:
         serializer = HighlightCreateSerializer(data=request.data, context=entry_choices(request))
@@ -139,10 +148,10 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
             color=data.get("color", ""),
             comment=data.get("comment", ""),
         )
-        response = Response(HighlightSerializer(highlight).data, status=status.HTTP_201_CREATED)
+        response = Response(self.shown(highlight), status=status.HTTP_201_CREATED)
         return with_version(response, highlight.library)
 
-    @extend_schema(request=HighlightFieldsSerializer, responses={200: HighlightSerializer})
+    @extend_schema(request=HighlightFieldsSerializer, responses={200: HighlightDetailSerializer})
     @idempotent
     def partial_update(self, request: Request, pk: str) -> Response:
         highlight = self.get_object()
@@ -158,7 +167,7 @@ class HighlightViewSet(viewsets.GenericViewSet[Highlight]):
             comment=data.get("comment"),
             base_version=data.get("version"),
         )
-        return with_version(Response(HighlightSerializer(highlight).data), highlight.library)
+        return with_version(Response(self.shown(highlight)), highlight.library)
 
     @extend_schema(responses={204: None})
     @idempotent

@@ -152,3 +152,11 @@ export const changes = (library, since, cursor) =>
     `/api/v1/libraries/${encodeURIComponent(library)}/changes?since=${since}&limit=500` +
       (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""),
   );
+
+// ---- highlights (W3C selectors; the server names each author and links its discussion) ----
+
+export const highlights = (entryId) => allPages(`/api/v1/highlights/?entry=${encodeURIComponent(entryId)}`);
+export const createHighlight = (body, idempotencyKey) =>
+  request("POST", "/api/v1/highlights/", { body, headers: { "Idempotency-Key": idempotencyKey } });
+export const updateHighlight = (id, body) => request("PATCH", `/api/v1/highlights/${encodeURIComponent(id)}/`, { body });
+export const deleteHighlight = (id) => request("DELETE", `/api/v1/highlights/${encodeURIComponent(id)}/`);

@@ -22,6 +22,7 @@ ext.runtime.onInstalled.addListener(async () => {
   ext.contextMenus.removeAll(() => {
     ext.contextMenus.create({ id: "save-link", title: "Save link as paper", contexts: ["link"] });
     ext.contextMenus.create({ id: "save-page", title: "Save page as paper", contexts: ["page"] });
+    ext.contextMenus.create({ id: "highlight-selection", title: "Highlight selection", contexts: ["selection"] });
   });
   await scheduleAlarms();
   await store({ installedAt: Date.now() });
@@ -49,6 +50,9 @@ ext.contextMenus.onClicked.addListener(async (info, tab) => {
       await saveAndReport({ url: info.linkUrl, metadata: RL.fromUrl(info.linkUrl).metadata }, tab);
     } else if (info.menuItemId === "save-page" && tab) {
       await saveTab(tab);
+    } else if (info.menuItemId === "highlight-selection" && tab && tab.id != null) {
+      // The page's content script owns the selection; it describes it and asks back.
+      await ext.tabs.sendMessage(tab.id, { type: "highlight-selection" }, { frameId: info.frameId || 0 });
     }
   } catch {
     // A listing's address, or a page with none: refused before anything was queued.
@@ -57,9 +61,13 @@ ext.contextMenus.onClicked.addListener(async (info, tab) => {
 });
 
 ext.commands.onCommand.addListener(async (command, tab) => {
-  if (command !== "save-page" && command !== "focus-button") return;
+  if (command !== "save-page" && command !== "focus-button" && command !== "highlight-selection") return;
   const active = tab || (await ext.tabs.query({ active: true, lastFocusedWindow: true }))[0];
   if (!active) return;
+  if (command === "highlight-selection") {
+    await ext.tabs.sendMessage(active.id, { type: "highlight-selection" }, { frameId: 0 }).catch(() => {});
+    return;
+  }
   if (command === "focus-button") {
     // The page's own save button takes the keyboard focus (pages without one: nothing happens).
     await ext.tabs.sendMessage(active.id, { type: "focus-button" }).catch(() => {});
@@ -371,7 +379,77 @@ function fromContentScript(sender) {
   return Boolean(sender && sender.tab) && !ownPage;
 }
 
-const CONTENT_SCRIPT_MESSAGES = new Set(["save", "lookup", "lookup-local", "page-state", "open-options"]);
+const CONTENT_SCRIPT_MESSAGES = new Set([
+  "save",
+  "lookup",
+  "lookup-local",
+  "page-state",
+  "open-options",
+  "highlights",
+  "highlight-create",
+  "highlight-update",
+  "highlight-delete",
+]);
+
+// ---- highlights -----------------------------------------------------------------------------
+// The content script describes and draws; the worker finds the page's entries and talks to the
+// server. A highlight goes on the page's entry in the one-click library, saved there first when
+// the page is not saved yet.
+
+const MAX_HIGHLIGHT_ENTRIES = 10;
+
+async function pageEntries(url) {
+  const { data } = await api.lookup([url]);
+  const result = (data.results || [])[0] || {};
+  return result.entries || [];
+}
+
+/** What a content script may see of a highlight (`mine`: its author is the person logged in). */
+function shownHighlight(h, entry, userId) {
+  const link = /^https?:\/\//.test(String(h.discussion_url || "")) ? h.discussion_url : "";
+  return {
+    id: h.id,
+    entry: h.entry,
+    selectors: h.selectors,
+    exact: h.exact,
+    comment: h.comment || "",
+    color: h.color || "",
+    author_name: h.author_name || "A former member",
+    mine: userId != null && h.author === userId,
+    library_name: (entry && entry.library_name) || "",
+    lab: Boolean(entry && entry.kind === "lab"),
+    discussion_url: link,
+    version: h.version,
+  };
+}
+
+async function currentUserId() {
+  const user = await load("user", null);
+  return user && user.id != null ? Number(user.id) : null;
+}
+
+async function highlightTarget(message) {
+  const target = await oneClickTarget();
+  const entries = await pageEntries(message.url);
+  const inTarget = entries.find((e) => target.id != null && String(e.library) === String(target.id));
+  if (inTarget) return inTarget;
+  const saved = await save({ url: message.url, metadata: message.metadata });
+  if (saved.state !== "saved" || !saved.entry || saved.entry.id == null) {
+    throw new Error(saved.error || "The page could not be saved, so it cannot be highlighted yet.");
+  }
+  return { id: saved.entry.id, library: saved.entry.library, library_name: saved.libraryName || target.name, kind: "", justSaved: true };
+}
+
+function cleanSelectors(selectors) {
+  if (!Array.isArray(selectors) || !selectors.length || selectors.length > 4) throw new Error("Nothing to highlight.");
+  return selectors.map((s) => {
+    if (s && s.type === "TextQuoteSelector") {
+      return { type: s.type, exact: String(s.exact), prefix: String(s.prefix || ""), suffix: String(s.suffix || "") };
+    }
+    if (s && s.type === "TextPositionSelector") return { type: s.type, start: Number(s.start), end: Number(s.end) };
+    throw new Error("Unknown selector.");
+  });
+}
 
 const HANDLERS = {
   async save(message, sender) {
@@ -394,6 +472,38 @@ const HANDLERS = {
   },
   async "lookup-local"(message) {
     return { target: (await oneClickTarget()).name, results: await localLookup(message.items) };
+  },
+  async highlights(message) {
+    if (!(await load("token", ""))) return { loggedIn: false, highlights: [] };
+    const refused = refusal({ url: message.url });
+    if (refused) return { loggedIn: true, highlights: [] };
+    const userId = await currentUserId();
+    const entries = (await pageEntries(message.url)).slice(0, MAX_HIGHLIGHT_ENTRIES);
+    const lists = await Promise.all(entries.map((entry) => api.highlights(entry.id)));
+    const highlights = lists.flatMap((list, i) => list.map((h) => shownHighlight(h, entries[i], userId)));
+    return { loggedIn: true, highlights };
+  },
+  async "highlight-create"(message, sender) {
+    if (!(await load("token", ""))) throw new api.ApiError(401, null, "Log in to highlight.");
+    const selectors = cleanSelectors(message.selectors);
+    const entry = await highlightTarget({ url: message.url, metadata: message.metadata });
+    const body = { entry: entry.id, selectors, offset_unit: "utf16" };
+    if (message.comment) body.comment = String(message.comment).slice(0, 100000);
+    const { data } = await api.createHighlight(body, crypto.randomUUID());
+    if (sender && sender.tab && sender.tab.id != null) {
+      markTab(sender.tab.id, "✓").catch(() => {});
+      // Saved just now for this highlight: the page's save button looks its paper up again.
+      if (entry.justSaved) ext.tabs.sendMessage(sender.tab.id, { type: "session", loggedIn: true }).catch(() => {});
+    }
+    return { highlight: shownHighlight(data, entry, await currentUserId()) };
+  },
+  async "highlight-update"(message) {
+    const { data } = await api.updateHighlight(Number(message.id), { comment: String(message.comment ?? "").slice(0, 100000) });
+    return { highlight: { id: data.id, comment: data.comment, version: data.version } };
+  },
+  async "highlight-delete"(message) {
+    await api.deleteHighlight(Number(message.id));
+    return { deleted: true };
   },
   async "open-options"() {
     await ext.runtime.openOptionsPage();

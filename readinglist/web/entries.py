@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -226,6 +227,8 @@ class ListForm(forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(max_length=20_000, strip=True)
     parent = id_field(required=False)
+    # A new thread about one of the entry's highlights (the extension links there).
+    highlight = id_field(required=False)
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -259,7 +262,6 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         Entry.objects.visible_to(user)
         .select_related("paper", "library", "library__lab", "added_by", "contribution")
-        .defer("search_vector")
         .prefetch_related(
             "paper__identifiers",
             "local_identifiers",
@@ -296,6 +298,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
             .select_related("presenter")
             .order_by("starts_at")
         )
+    threads = comment_threads(comments)
     context: dict[str, Any] = {
         "nav": "library",
         "entry": entry,
@@ -316,7 +319,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
             (note, render_markdown(note.body), request.session.pop(_draft_key(note.pk), None))
             for note in entry.notes.all()
         ],
-        "highlights": list(entry.highlights.all()),
+        "highlights": highlight_rows(entry, threads),
         "my_status": my_state.status if my_state else ReadingState.Status.UNREAD,
         # Only the viewer's own state: its priority, rating and note are private to them.
         "my_state": my_state,
@@ -326,7 +329,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
         "member_states": [(member, states_by_user.get(member.pk)) for member in members],
         "members": members,
         "in_lab": in_lab,
-        "threads": comment_threads(comments),
+        "threads": threads,
         "sessions": sessions,
         "entry_lists": sorted(
             (item.reading_list for item in entry.list_items.all()),
@@ -352,6 +355,42 @@ class Thread:
 
     root: Comment
     comments: list[tuple[Comment, str]]
+
+
+@dataclass(frozen=True)
+class HighlightRow:
+    highlight: Highlight
+    # The paper's page scrolled to the passage, or "" when the entry has no web page.
+    page_link: str
+    threads: list[Thread]
+
+
+def text_fragment(exact: str) -> str:
+    """A `#:~:text=` directive for a quote; a long one as its first and last four words (the
+    browser highlights everything between), as the extension writes them."""
+    words = exact.split()
+    if not words:
+        return ""
+
+    def encoded(part: list[str]) -> str:
+        # The directive's own syntax uses "-", "," and "&": they must be escaped in the text.
+        return quote(" ".join(part), safe="").replace("-", "%2D")
+
+    if len(words) > 8:
+        return f"#:~:text={encoded(words[:4])},{encoded(words[-4:])}"
+    return f"#:~:text={encoded(words)}"
+
+
+def highlight_rows(entry: Entry, threads: list[Thread]) -> list[HighlightRow]:
+    page = entry.url.split("#", 1)[0] if re.match(r"(?i)https?://", entry.url or "") else ""
+    return [
+        HighlightRow(
+            highlight=highlight,
+            page_link=page + text_fragment(highlight.exact) if page and highlight.exact else "",
+            threads=[t for t in threads if t.root.highlight_id == highlight.pk],
+        )
+        for highlight in entry.highlights.all()
+    ]
 
 
 def comment_threads(comments: list[Comment]) -> list[Thread]:
@@ -558,11 +597,19 @@ def add_comment(request: HttpRequest, pk: int) -> HttpResponse:
     parent = None
     if form.cleaned_data["parent"]:
         parent = get_object_or_404(Comment, pk=form.cleaned_data["parent"], entry=entry)
+    highlight = None
+    if form.cleaned_data["highlight"] and parent is None:
+        highlight = get_object_or_404(Highlight, pk=form.cleaned_data["highlight"], entry=entry)
     create_comment(
-        user=current_user(request), entry=entry, body=form.cleaned_data["body"], parent=parent
+        user=current_user(request),
+        entry=entry,
+        body=form.cleaned_data["body"],
+        parent=parent,
+        highlight=highlight,
     )
     messages.success(request, "Comment posted.")
-    return back(request, _entry_url(entry) + "#discussion")
+    anchor = f"#highlight-{highlight.pk}" if highlight else "#discussion"
+    return back(request, _entry_url(entry) + anchor)
 
 
 @page_action

@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
-from readinglist.models import Entry, Library, Notification, User
-from readinglist.services.labs import create_lab
+from readinglist.models import Entry, Highlight, Library, Notification, User
+from readinglist.services.annotations import create_highlight
+from readinglist.services.entries import save_paper
+from readinglist.services.labs import add_member, create_lab
 from tests.browser.conftest import FlakyProxy, log_in
 from tests.browser.shadow import ShadowButtons
 from tests.conftest import FIXTURE_PAGES
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -584,3 +588,174 @@ def test_a_page_script_cannot_click_the_button(
     button.click()
     button.wait_for(state="saved")
     assert server.count("POST", "/api/v1/save") == 1
+
+
+# ---- highlights ---------------------------------------------------------------------------
+
+ARXIV_ABS = "https://arxiv.org/abs/2106.09608v2"
+ABSTRACT_PHRASE = "World models improve a learning agent's ability"
+
+
+def drag_select(page: Any, phrase: str) -> str:
+    """Select `phrase` with the mouse, as a person does; returns what the page then has selected."""
+    box = page.evaluate(
+        """(phrase) => {
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.data.indexOf(phrase);
+            if (at < 0) continue;
+            node.parentElement.scrollIntoView({block: 'center'});
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + phrase.length);
+            const rects = [...range.getClientRects()];
+            const first = rects[0], last = rects[rects.length - 1];
+            return {x0: first.left + 1, y0: first.top + first.height / 2,
+                    x1: last.right - 1, y1: last.top + last.height / 2};
+          }
+          return null;
+        }""",
+        phrase,
+    )
+    assert box, f"{phrase!r} is not on the page"
+    page.mouse.move(box["x0"], box["y0"])
+    page.mouse.down()
+    page.mouse.move(box["x1"], box["y1"], steps=8)
+    page.mouse.up()
+    return str(page.evaluate("getSelection().toString()"))
+
+
+def marks_text(page: Any) -> str:
+    return str(
+        page.evaluate(
+            "[...document.querySelectorAll('mark[data-rl-highlight]')]"
+            ".map(m => m.textContent).join('')"
+        )
+    )
+
+
+def wait_for_marks(page: Any, expected: str, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while marks_text(page) != expected:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"highlighted {marks_text(page)!r}, not {expected!r}")
+        time.sleep(0.1)
+
+
+def click_mark(page: Any) -> None:
+    mark = page.locator("mark[data-rl-highlight]").first
+    mark.scroll_into_view_if_needed()
+    box = mark.bounding_box()
+    page.mouse.click(box["x"] + min(8, box["width"] / 2), box["y"] + box["height"] / 2)
+
+
+def shadow_text(page: Any, kind: str) -> str:
+    """The text of the closed shadow root of the `data-readinglist=kind` host (via CDP)."""
+    buttons = ShadowButtons(page, kind)
+    return str(buttons.call(0, "function () { return this.getRootNode().textContent; }"))
+
+
+def test_highlight_a_selection_on_an_unsaved_page_and_see_it_after_reload(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User
+) -> None:
+    log_in(browser, extension_id, server.url, user.email)
+    page = browser.new_page()
+    page.goto(ARXIV_ABS)
+    ShadowButtons(page).wait_for(state="idle")
+
+    selected = drag_select(page, ABSTRACT_PHRASE)
+    assert ABSTRACT_PHRASE[3:-3] in selected
+    control = ShadowButtons(page, "highlight-control")
+    control.wait_for(text="Highlight")
+    control.click()
+    wait_for_marks(page, selected)
+    # The page was not saved: it went to the default (personal) library first, and its save
+    # button says so.
+    ShadowButtons(page).wait_for(state="saved", text="Saved to Reader's library")
+
+    [entry] = Entry.objects.filter(library__owner=user)
+    [highlight] = Highlight.objects.filter(entry=entry)
+    quote, position = highlight.selectors
+    assert (highlight.exact, highlight.author_id, highlight.offset_unit) == (
+        selected,
+        user.pk,
+        "utf16",
+    )
+    assert quote["type"] == "TextQuoteSelector"
+    assert quote["prefix"]
+    assert quote["suffix"]
+    assert position["type"] == "TextPositionSelector"
+    assert position["end"] - position["start"] == len(selected)
+    assert page.evaluate("getSelection().isCollapsed")
+
+    page.reload()
+    wait_for_marks(page, selected)
+    assert page.locator("mark[data-rl-highlight][data-rl-mine=true]").count() >= 1
+
+
+def test_a_lab_member_sees_a_colleagues_highlight_with_their_name(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User
+) -> None:
+    colleague = UserFactory(email="colleague@example.org", name="Colleague")
+    EmailAddress.objects.create(user=colleague, email=colleague.email, verified=True, primary=True)
+    lab = create_lab(owner=user, name="Vision group")
+    add_member(lab=lab, user=colleague)
+    lab_library = Library.objects.get(lab=lab)
+    entry = save_paper(user=user, url=ARXIV_ABS, library=lab_library).entry
+    # Only the quote: the extension finds it by its words.
+    highlight = create_highlight(
+        user=user,
+        entry=entry,
+        selectors=[{"type": "TextQuoteSelector", "exact": ABSTRACT_PHRASE}],
+        comment="The key claim",
+    )
+
+    log_in(browser, extension_id, server.url, colleague.email)
+    page = browser.new_page()
+    page.goto(ARXIV_ABS)
+    wait_for_marks(page, ABSTRACT_PHRASE)
+    mark = page.locator("mark[data-rl-highlight]").first
+    expect(mark).to_have_attribute("data-rl-mine", "false")
+    expect(mark).to_have_attribute("title", "Highlighted by Reader")
+
+    click_mark(page)
+    card = ShadowButtons(page, "highlight-card")
+    card.wait_for(text="Close")
+    text = shadow_text(page, "highlight-card")
+    for words in ("Highlighted by Reader", "The key claim", "Vision group"):
+        assert words in text
+    link = card.call(
+        0, "function () { return this.getRootNode().querySelector('a.rl-discussion').href; }"
+    )
+    assert link == f"{server.url}/entries/{entry.pk}/#highlight-{highlight.pk}"
+    # Someone else's highlight: no note to edit, nothing to delete.
+    assert card.count() == 1
+
+
+def test_a_note_on_ones_own_highlight_is_saved(
+    browser: Any, extension_id: str, server: FlakyProxy, user: User
+) -> None:
+    entry = save_paper(user=user, url=ARXIV_ABS).entry
+    highlight = create_highlight(
+        user=user, entry=entry, selectors=[{"type": "TextQuoteSelector", "exact": ABSTRACT_PHRASE}]
+    )
+    log_in(browser, extension_id, server.url, user.email)
+    page = browser.new_page()
+    page.goto(ARXIV_ABS)
+    wait_for_marks(page, ABSTRACT_PHRASE)
+
+    click_mark(page)
+    card = ShadowButtons(page, "highlight-card")
+    card.wait_for(text="Save note")
+    card.call(0, "function () { this.getRootNode().querySelector('input.rl-note').focus(); }")
+    page.keyboard.type("Compare with Dreamer")
+    card.click(0)  # Save note
+    deadline = time.monotonic() + 15
+    while Highlight.objects.get(pk=highlight.pk).comment != "Compare with Dreamer":
+        assert time.monotonic() < deadline, "the note never reached the server"
+        time.sleep(0.1)
+    assert "Note saved." in shadow_text(page, "highlight-card")
+
+    card.click(1)  # Delete
+    wait_for_marks(page, "")
+    assert not Highlight.objects.filter(pk=highlight.pk).exists()
