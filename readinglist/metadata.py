@@ -216,7 +216,10 @@ def effective_metadata(
     overrides: Mapping[str, Any],
 ) -> dict[str, Any]:
     """What a library sees of a paper: per field, its override, else the registry's value,
-    else its own best contribution."""
+    else its own best contribution. The registry's value gives way only to the same text in
+    a fuller form: the page's "Title: Subtitle" when the registry has only "Title", the
+    page's abstract when the registry's is cut short, a page's "Deep Learning" over a
+    registry's "DEEP LEARNING"."""
     seen: dict[str, Any] = {}
     for name in DESCRIPTIVE_FIELDS:
         if name in overrides:
@@ -224,10 +227,33 @@ def effective_metadata(
         elif name == "item_type" and _only_on_arxiv(authoritative, contributed):
             seen[name] = contributed[name]
         elif authoritative.get(name):
-            seen[name] = authoritative[name]
+            own = contributed.get(name)
+            seen[name] = (
+                own if _fuller_form(name, own, of=authoritative[name]) else authoritative[name]
+            )
         else:
             seen[name] = contributed.get(name) or empty_value(name)
     return seen
+
+
+_SUBTITLE = re.compile(r"\s*[:.?!]\s+\S")
+
+
+def _fuller_form(name: str, own: Any, *, of: Any) -> bool:
+    """Whether a library's own text is the registry's text, only whole or properly cased.
+    A title's extra words count only as a subtitle (": …"): " | Site" is a page's tail."""
+    if name not in ("title", "abstract", "venue") or not isinstance(of, str):
+        return False
+    if not isinstance(own, str) or not own:
+        return False
+    if of.isupper() and not own.isupper() and of.casefold() == own.casefold():
+        return True
+    if not is_truncation_of(of, own):
+        return False
+    if name == "abstract":
+        return True
+    stem = _ELLIPSIS.sub("", of)
+    return name == "title" and bool(_SUBTITLE.match(own[len(stem) :]))
 
 
 def _only_on_arxiv(authoritative: Mapping[str, Any], contributed: Mapping[str, Any]) -> bool:

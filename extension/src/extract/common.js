@@ -22,6 +22,40 @@
     return el ? clean(el.textContent) : "";
   }
 
+  /** Inline markup some publishers leave in meta contents ("<i>E. coli</i>") removed. */
+  function stripTags(value) {
+    return clean(String(value == null ? "" : value).replace(/<\/?[a-z][a-z0-9:-]*(?:\s[^<>]*)?\/?>/gi, ""));
+  }
+
+  // Footnote and affiliation markers that pages glue to names: "Rachida Ghailane,†",
+  // "Jean Paul Malrieu,*,‡ and", "Ada Lovelace1,2", "Alan Turing¹".
+  const MARKERS = "†‡*§¶‖#⁎∗⊥";
+  const MARKER_RUN = new RegExp(`(?:[\\s,;]*(?:[${MARKERS}]|[\\u00b9\\u00b2\\u00b3\\u2070-\\u2079]+|(?<=[\\p{L}.)\\s,])\\d{1,2}(?![\\d.])))+[\\s,;]*$`, "u");
+
+  /** One person's name as a page wrote it, without markers, e-mail, a trailing "and" or commas. */
+  function cleanAuthor(value) {
+    let s = stripTags(value)
+      .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
+      .replace(new RegExp(`^[\\s\\d${MARKERS}\\u00b9\\u00b2\\u00b3\\u2070-\\u2079,;]+(?=\\p{L})`, "u"), "");
+    for (let i = 0; i < 4; i++) {
+      const before = s;
+      s = clean(s.replace(MARKER_RUN, "").replace(/(?:^|[\s,;]+)and$/i, "").replace(/^and\s+/i, "").replace(/^[\s,;]+|[\s,;]+$/g, ""));
+      if (s === before) break;
+    }
+    return s;
+  }
+
+  /** A URL or a DOI, which is never a venue or a name. */
+  function isUrlOrDoi(value) {
+    const s = clean(value);
+    return /^(?:https?:\/\/|www\.|doi:|info:doi\/)/i.test(s) || /^10\.\d{4,9}\//.test(s);
+  }
+
+  /** Whether a text was cut short by the page: it ends with an ellipsis. */
+  function endsCut(value) {
+    return /(?:\.\.\.|…)\s*$/.test(clean(value));
+  }
+
   function resolveUrl(href, base) {
     if (!href) return "";
     try {
@@ -46,6 +80,9 @@
       for (const attr of ["name", "property"]) {
         for (const key of clean(el.getAttribute(attr)).split(" ")) if (key) names.push(key.toLowerCase());
       }
+      // <meta id="DOI" content="…"> (D-Lib): an id names the value when nothing else does.
+      const id = clean(el.getAttribute("id")).toLowerCase();
+      if (!names.length && id) names.push(id);
       for (const key of clean(el.getAttribute("itemprop")).split(" ")) {
         if (key) names.push("itemprop:" + key.toLowerCase());
       }
@@ -219,6 +256,10 @@
   Object.assign(RL, {
     clean,
     text,
+    stripTags,
+    cleanAuthor,
+    isUrlOrDoi,
+    endsCut,
     resolveUrl,
     readMeta,
     MetaIndex,

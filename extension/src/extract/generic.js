@@ -6,11 +6,41 @@
  * > PRISM > eprints > JSON-LD ScholarlyArticle (walks arrays, @graph, mainEntity) > Open Graph /
  * twitter > the document itself (<title>, h1, meta description). A DOI is only ever taken from
  * metadata or the URL, never from body text.
+ *
+ * Some fields have their own order or cleaning, the same on every site:
+ * - venue: citation_* > prism.publicationName > eprints > JSON-LD isPartOf > dc.relation.isPartOf
+ *   > dc.source (whose trailing "2020" or "2019 574:7776" is the issue, not the name). A URL or a
+ *   DOI is never a venue.
+ * - authors: footnote and affiliation markers, e-mails, a trailing "and" and stray commas are
+ *   cleaned off; with none in the head, schema.org itemprop=author or a publisher's author-list
+ *   markup in the body (never inside a reference list).
+ * - title: inline tags dropped; a " - Site" / " | lingbuzz/008324" tail is cut when it is the
+ *   site's name, venue or publisher, or an id.
+ * - DOI: also from any meta whose name, property or id says doi, and from itemprop=doi.
+ * - date: also schema.org itemprop=datePublished, then <time datetime>.
+ * - abstract: a candidate cut short (ending in an ellipsis, or the start of a longer candidate)
+ *   gives way to the full text, from a later family or the page's abstract section; a low-trust
+ *   description (og:, twitter:, meta description) that is the site's blurb (short, the site's
+ *   name, or sharing no word with the title) is not an abstract.
  */
 (function (root) {
   "use strict";
   const RL = (root.RLExtract = root.RLExtract || {});
-  const { clean, text, resolveUrl, MetaIndex, normalizeDoi, isDoiLike, parseArxiv, normalizeDate, flipName } = RL;
+  const {
+    clean,
+    text,
+    stripTags,
+    cleanAuthor,
+    isUrlOrDoi,
+    endsCut,
+    resolveUrl,
+    MetaIndex,
+    normalizeDoi,
+    isDoiLike,
+    parseArxiv,
+    normalizeDate,
+    flipName,
+  } = RL;
 
   const SCHOLARLY_TYPES = new Set([
     "scholarlyarticle",
@@ -137,6 +167,38 @@
     return "";
   }
 
+  const SEPARATOR_TAIL = /^(.*\S)\s+[|–—:-]\s+([^|–—]+)$/;
+  // "lingbuzz/008324", "PMC6851403", "w29971": a digit and a letter or a slash, no spaces.
+  const ID_LIKE = /^(?=[^\s]*\d)(?=[^\s]*[A-Za-z/])[\w./:-]+$/;
+
+  function fold(value) {
+    return clean(value)
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase()
+      .replace(/&/g, " and ")
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+  }
+
+  /**
+   * A title without the tails sites add to it ("Title - lingbuzz/008324", "Title | Nature"):
+   * cut only when the tail is one of `names` (site, venue, publisher) or looks like an id.
+   */
+  function stripSiteSuffix(title, names) {
+    const known = new Set(names.map(fold).filter(Boolean));
+    let t = clean(title);
+    for (let i = 0; i < 3; i++) {
+      const m = t.match(SEPARATOR_TAIL);
+      if (!m) break;
+      const tail = clean(m[2]);
+      const isName = known.has(fold(tail)) || [...known].some((n) => n.length > 3 && fold(tail).startsWith(n + " "));
+      if (!isName && !(ID_LIKE.test(tail) && tail.length <= 40)) break;
+      t = clean(m[1]);
+    }
+    return t;
+  }
+
   /** Strip a site's affixes from a <title>. */
   function stripTitle(title) {
     return clean(title)
@@ -144,6 +206,71 @@
       .replace(/^Paper page - /, "")
       .replace(/\s+[|–—-]\s+(OpenReview|arXiv(\.org)?|ACL Anthology|bioRxiv|medRxiv|Semantic Scholar|PubMed|PeerJ|eLife|SpringerLink|USENIX)$/i, "")
       .trim();
+  }
+
+  /**
+   * The families, each a function from field name to value; the order here is the precedence.
+   */
+  // Reference lists carry itemprop=author and author markup of other papers.
+  const NOT_OURS = "[itemprop~='citation'], .references, #references, .ref-list, .c-article-references, .bibliography, [role='doc-bibliography'], ol.references, .citation-list, cite";
+
+  /** Names from elements, each as given+family parts when marked up so, else its text. */
+  function namesFrom(elements) {
+    const out = [];
+    for (const el of elements) {
+      if (el.closest && el.closest(NOT_OURS)) continue;
+      const named = el.querySelector ? el.querySelector("[itemprop~='name']") : null;
+      const given = el.querySelector ? el.querySelector(".given-name, .nlm-given-names, [itemprop~='givenName']") : null;
+      const family = el.querySelector ? el.querySelector(".surname, .nlm-surname, [itemprop~='familyName']") : null;
+      let name = "";
+      if (given && family) name = `${text(given)} ${text(family)}`;
+      else if (named) name = text(named);
+      else name = el.getAttribute && el.tagName === "META" ? clean(el.getAttribute("content")) : text(el);
+      name = cleanAuthor(name);
+      if (name && !out.includes(name) && name.length <= 100) out.push(name);
+    }
+    return out;
+  }
+
+  // Publisher author lists, best known first: HighWire, ScienceDirect, Atypon (Wiley, T&F,
+  // ACS, SAGE), Springer Nature, OJS, PMC/JATS, generic.
+  const AUTHOR_LISTS = [
+    ".highwire-citation-authors .highwire-citation-author",
+    ".author-group [data-xocs-content-type='author'], #author-group .author, .author-group .author",
+    ".loa .hlFld-ContribAuthor, .loa-authors .author-name, .accordion-tabbed .author-name",
+    "[data-test='author-name']",
+    ".obj_article_details .authors .name, ul.authors li .name, ul.item.authors li .name",
+    ".contrib-group .contrib-author, .fm-author a",
+    ".authors .author, .author-list .author",
+    "a[rel~='author']",
+  ];
+
+  function bodyAuthors(doc) {
+    const micro = namesFrom([...doc.querySelectorAll("[itemprop~='author']")].filter((el) => !el.parentElement || !el.parentElement.closest("[itemprop~='author']")));
+    if (micro.length) return micro;
+    for (const selector of AUTHOR_LISTS) {
+      const found = namesFrom(doc.querySelectorAll(selector));
+      if (found.length) return found;
+    }
+    return [];
+  }
+
+  /** A family's authors: one tag per person, or one tag listing them ("A; B", "A and B"). */
+  function splitAuthors(values) {
+    const list = values.map(clean).filter(Boolean);
+    if (list.length !== 1) return list;
+    const one = list[0];
+    if (one.includes(";")) return one.split(";");
+    const parts = one.split(/,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/).filter((p) => clean(p)); // "A, , B, " too
+    // "Ada Lovelace, Alan Turing and Grace Hopper" (each part a name with a space); never
+    // "Lovelace, Ada".
+    if (parts.length > 1 && parts.every((p) => /\S\s+\S/.test(clean(p)))) return parts;
+    return list;
+  }
+
+  function dateFromElement(el) {
+    if (!el) return "";
+    return clean(el.getAttribute("datetime") || el.getAttribute("content") || el.textContent);
   }
 
   /**
@@ -167,16 +294,38 @@
       }
       return "";
     };
+    /** The first of `keys` whose value is a name, not a URL or a DOI. */
+    const firstName = (...keys) => {
+      for (const key of keys) for (const v of meta.all(key)) if (!isUrlOrDoi(v)) return v;
+      return "";
+    };
+    /** Any other meta whose name, property or id says doi ("DOI", "publication_doi", "dc.identifier.doi"). */
+    const anyMetaDoi = () => {
+      for (const [key, entries] of meta.map) {
+        if (!/(?:^|[._:-])doi$|^doi[._:-]|^(?:itemprop:)?doi$/.test(key)) continue;
+        for (const m of entries) {
+          if (!isDoiLike(m.value)) continue;
+          const doi = normalizeDoi(m.value);
+          if (doi) return doi;
+        }
+      }
+      for (const el of doc.querySelectorAll("[itemprop~='doi']")) {
+        if (el.tagName === "META") continue;
+        const v = clean(el.getAttribute("content") || el.textContent);
+        if (isDoiLike(v)) return normalizeDoi(v);
+      }
+      return "";
+    };
     return [
       {
         source: "citation",
         title: () => meta.first("citation_title", "bepress_citation_title"),
         authors: citationAuthors,
-        abstract: () => meta.first("citation_abstract", "bepress_citation_abstract"),
+        abstract: () => meta.all("citation_abstract", "bepress_citation_abstract"),
         published: () =>
           meta.first("citation_publication_date", "citation_date", "citation_cover_date", "bepress_citation_date", "citation_year"),
         venue: () =>
-          meta.first(
+          firstName(
             "citation_journal_title",
             "citation_conference_title",
             "citation_conference",
@@ -195,58 +344,73 @@
         source: "dc",
         title: () => meta.first("dc.title", "dcterms.title"),
         authors: () => {
-          const a = meta.all("dc.creator", "dcterms.creator");
+          const a = meta.all("dc.creator", "dcterms.creator", "dc.creator.personalname");
           return a.length ? a : meta.all("dc.contributor", "dcterms.contributor");
         },
-        abstract: () => meta.first("dcterms.abstract", "dc.description.abstract", "dc.description", "dcterms.description"),
+        abstract: () => [
+          ...meta.all("dcterms.abstract", "dc.description.abstract"),
+          ...meta.all("dc.description"),
+          ...meta.all("dcterms.description"),
+        ],
         published: () => meta.first("dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created"),
-        venue: () => meta.first("dc.relation.ispartof", "dcterms.ispartof", "dc.source"),
         doi: dcDoi,
       },
       {
         source: "dc", // PRISM
         title: () => meta.first("prism.title"),
         published: () => meta.first("prism.publicationdate", "prism.coverdate"),
-        venue: () => meta.first("prism.publicationname"),
+        venue: () => firstName("prism.publicationname"),
         doi: () => normalizeDoi(meta.first("prism.doi")),
       },
       {
         source: "dc", // eprints
         title: () => meta.first("eprints.title"),
         authors: () => meta.all("eprints.creators_name"),
-        abstract: () => meta.first("eprints.abstract"),
+        abstract: () => meta.all("eprints.abstract"),
         published: () => meta.first("eprints.date"),
-        venue: () => meta.first("eprints.publication", "eprints.book_title", "eprints.event_title"),
+        venue: () => firstName("eprints.publication", "eprints.book_title", "eprints.event_title"),
         pdf_url: () => meta.first("eprints.document_url"),
         doi: () => normalizeDoi(meta.first("eprints.id_number")),
       },
       {
-        source: "jsonld",
+        source: "jsonld", // JSON-LD, and schema.org microdata for the date
         title: () => (ld ? ldText(ld.headline) || ldText(ld.name) : ""),
         authors: () => (ld ? ldAuthors(ld.author || ld.creator) : []),
-        abstract: () => (ld ? ldText(ld.abstract) || ldText(ld.description) : ""),
-        published: () => (ld ? ldText(ld.datePublished) || ldText(ld.dateCreated) : ""),
+        abstract: () => (ld ? [ldText(ld.abstract), ldText(ld.description)] : []),
+        published: () =>
+          (ld ? ldText(ld.datePublished) || ldText(ld.dateCreated) : "") ||
+          meta.first("itemprop:datepublished") ||
+          dateFromElement(doc.querySelector("[itemprop~='datePublished']:not(meta)")),
         venue: () => (ld ? ldVenue(ld) : ""),
         pdf_url: () => (ld ? ldPdf(ld) : ""),
         doi: () => (ld ? ldDoi(ld) : ""),
       },
       {
+        source: "dc", // Dublin Core's container fields, after every family that names a venue
+        venue: () => {
+          const part = firstName("dc.relation.ispartof", "dcterms.ispartof");
+          if (part) return part;
+          // "Nature 2020", "Current Rheumatology Reports 2017 19:1": the issue follows the name.
+          return firstName("dc.source", "dcterms.source").replace(/\s+(?:1[89]|20)\d\d(?:\s+\d+(?::\d+)?)?$/, "");
+        },
+        doi: anyMetaDoi,
+      },
+      {
         source: "og",
         title: () => meta.first("og:title", "twitter:title"),
         authors: () => meta.all("article:author").filter((a) => !/^https?:/i.test(a)),
-        abstract: () => meta.first("og:description", "twitter:description"),
+        abstract: () => [meta.first("og:description"), meta.first("twitter:description")],
         published: () => meta.first("article:published_time"),
       },
       {
         source: "document",
         title: () => stripTitle(text(doc.querySelector("title"))) || text(doc.querySelector("h1")),
         authors: () => {
-          const micro = [...doc.querySelectorAll('[itemprop~="author"]')]
-            .map((el) => text(el.querySelector('[itemprop~="name"]') || el))
-            .filter(Boolean);
-          return micro.length ? micro : meta.all("author").filter((a) => !/^https?:/i.test(a));
+          const body = bodyAuthors(doc);
+          return body.length ? body : meta.all("author").filter((a) => !/^https?:/i.test(a));
         },
-        abstract: () => meta.first("description"),
+        abstract: () => meta.all("description"),
+        published: () => dateFromElement(doc.querySelector("time[pubdate], article time[datetime], time[datetime]")),
         pdf_url: () => {
           const link = doc.querySelector('link[rel~="alternate"][type="application/pdf"]');
           return link ? link.getAttribute("href") : "";
@@ -256,6 +420,73 @@
   }
 
   const FIELDS = ["title", "authors", "abstract", "published", "venue", "pdf_url"];
+  // The page's own abstract section, for when every meta copy is cut short or missing.
+  const ABSTRACT_SECTIONS =
+    "#abstract, .abstract, section.abstract, div.abstract, .abstractSection, .article__abstract, .hlFld-Abstract, #Abs1-content, .c-article-section__content[id^='Abs'], section.Abstract, #Abs1, [itemprop='description']:not(meta)";
+  const LOW_TRUST = new Set(["og", "document"]);
+  const STOP = new Set(
+    "about after also among and are based between both from have into more most only other over such than that their these they this through under using when where which while with within without".split(" "),
+  );
+
+  function words(value) {
+    return fold(value).split(" ").filter((w) => w.length > 3 && !STOP.has(w));
+  }
+
+  /**
+   * Whether a description is the site's own blurb rather than this article's: too short to be
+   * an abstract, the site's name, or sharing no word with the article's title.
+   */
+  function isSiteBlurb(value, title, siteNames) {
+    const v = clean(value);
+    if (v.split(" ").length < 12) return true;
+    if (siteNames.some((n) => n && fold(n) === fold(v))) return true;
+    const titleWords = new Set(words(title));
+    return titleWords.size >= 2 && !words(v).some((w) => titleWords.has(w));
+  }
+
+  /** Whether `candidate` is `full` cut short: an ellipsis, or the start of the longer text. */
+  function cutShort(candidate, others) {
+    if (endsCut(candidate)) return true;
+    const stem = fold(candidate);
+    return others.some((o) => o !== candidate && fold(o).length > stem.length && fold(o).startsWith(stem));
+  }
+
+  function domAbstract(doc) {
+    for (const el of doc.querySelectorAll(ABSTRACT_SECTIONS)) {
+      if (el.closest && el.closest(NOT_OURS)) continue;
+      const paragraphs = [...el.querySelectorAll("p")].map(text).filter(Boolean);
+      const value = clean(paragraphs.length ? paragraphs.join(" ") : text(el)).replace(/^Abstract[:.]?\s*/i, "");
+      if (value.split(" ").length >= 12) return value;
+    }
+    return "";
+  }
+
+  /**
+   * The abstract: the first family's candidate that is not cut short and, from the low-trust
+   * families, not the site's blurb; a cut-short one only when nothing better exists.
+   */
+  function chooseAbstract(doc, fams, skip, title, siteNames) {
+    const candidates = [];
+    for (const fam of fams) {
+      if (!fam.abstract || skip.has(`${fam.source}.abstract`)) continue;
+      for (const raw of [].concat(fam.abstract() || [])) {
+        const value = clean(stripTags(raw));
+        if (!value) continue;
+        if (LOW_TRUST.has(fam.source) && isSiteBlurb(value, title, siteNames)) continue;
+        if (!candidates.some((c) => c.value === value)) candidates.push({ value, source: fam.source });
+      }
+    }
+    const dom = skip.has("document.abstract") ? "" : domAbstract(doc);
+    const texts = candidates.map((c) => c.value).concat(dom ? [dom] : []);
+    const whole = candidates.find((c) => !cutShort(c.value, texts));
+    if (whole) return whole;
+    if (dom && !cutShort(dom, texts)) return { value: dom, source: "site" };
+    if (candidates.length) {
+      // All cut short: the longest says the most; the server replaces it with a full copy.
+      return candidates.reduce((a, b) => (fold(b.value).length > fold(a.value).length ? b : a));
+    }
+    return dom ? { value: dom, source: "site" } : null;
+  }
 
   /**
    * Metadata of the one paper a page describes.
@@ -270,16 +501,21 @@
     const metadata = { identifiers: {}, field_sources: {} };
     for (const field of FIELDS) {
       metadata[field] = field === "authors" ? [] : "";
+      if (field === "abstract") continue; // chosen once the title and venue are known
       for (const fam of fams) {
         if (!fam[field] || skip.has(`${fam.source}.${field}`)) continue;
         let value = fam[field]();
         if (field === "authors") {
-          value = (value || []).map(clean).filter(Boolean);
+          value = splitAuthors(value || [])
+            .map(cleanAuthor)
+            .filter((a) => a && !/^https?:/i.test(a));
+          value = value.filter((a, i) => value.indexOf(a) === i);
           if (!value.length) continue;
           if (value.every((a) => a.split(",").length === 2)) value = value.map(flipName);
         } else {
-          value = clean(value);
+          value = field === "title" || field === "venue" ? stripTags(value) : clean(value);
           if (!value) continue;
+          if (field === "venue" && isUrlOrDoi(value)) continue;
           if (field === "pdf_url") value = resolveUrl(value, url);
           if (field === "published") value = normalizeDate(value);
         }
@@ -287,6 +523,27 @@
         metadata.field_sources[field] = fam.source;
         break;
       }
+    }
+    let host = "";
+    try {
+      host = new URL(url).hostname.replace(/^www\./, "");
+    } catch {
+      /* no host */
+    }
+    const siteNames = [
+      meta.first("og:site_name"),
+      meta.first("application-name"),
+      meta.first("citation_publisher"),
+      meta.first("dc.publisher"),
+      metadata.venue,
+      host,
+      host.split(".")[0],
+    ].filter(Boolean);
+    if (metadata.title) metadata.title = stripSiteSuffix(metadata.title, siteNames);
+    const abstract = chooseAbstract(doc, fams, skip, metadata.title, siteNames);
+    if (abstract) {
+      metadata.abstract = abstract.value;
+      metadata.field_sources.abstract = abstract.source;
     }
     // Identifiers: the URL first, then metadata (citation > dc > prism > eprints > JSON-LD).
     const ids = { ...RL.identifiersFromUrl(url) };
@@ -316,5 +573,5 @@
     return url;
   }
 
-  Object.assign(RL, { extractGeneric, jsonLdNodes, scholarlyNode, stripTitle, canonicalUrl });
+  Object.assign(RL, { extractGeneric, jsonLdNodes, scholarlyNode, stripTitle, stripSiteSuffix, canonicalUrl });
 })(globalThis);

@@ -1,4 +1,5 @@
 import { ext } from "../browser.js";
+import { describePage } from "./fields.js";
 
 const $ = (id) => document.getElementById(id);
 const send = (message) => ext.runtime.sendMessage(message);
@@ -68,6 +69,23 @@ async function maybeMakeDefault({ library, lists }) {
   settings = { ...settings, defaultLibrary: library ? Number(library) : null, defaultLists: lists };
   const chosen = $("library").selectedOptions[0];
   if (chosen) $("one-click").textContent = `One-click saves go to ${chosen.dataset.name || chosen.textContent}.`;
+}
+
+/** The fields read off the page, the missing ones marked, and what the server will fill. */
+function renderFields(metadata) {
+  const { rows, note } = describePage(metadata);
+  const list = $("page-fields");
+  list.replaceChildren();
+  for (const row of rows) {
+    const dt = el("dt", {}, row.label);
+    const dd = el("dd", {}, row.missing ? "missing" : row.value);
+    dd.dataset.field = row.key;
+    if (row.missing) dd.classList.add("missing");
+    list.append(dt, dd);
+  }
+  list.hidden = false;
+  $("lookup-note").textContent = note;
+  $("lookup-note").hidden = !note;
 }
 
 /** A listing page: its papers, each with its own Save (with the form's choices). */
@@ -230,6 +248,7 @@ async function init() {
     $("page-title").textContent = page.metadata.title || page.url;
     const ids = Object.entries(page.metadata.identifiers || {}).map(([k, v]) => `${k}: ${v}`);
     $("page-ids").textContent = ids.join(" · ");
+    renderFields(page.metadata);
   }
   if (!status.loggedIn) return;
   const libraries = await send({ type: "libraries" });

@@ -1,0 +1,167 @@
+// The precedence and cleaning rules of issue #21, each on a small hand-written page shaped
+// like the publisher pages that broke them (markup reduced to what the rule reads).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { RL, parse } from "./helpers.mjs";
+
+const page = (head, body = "") => parse(`<!doctype html><html><head>${head}</head><body>${body}</body></html>`);
+const extract = (head, body, url = "https://example.org/article/1") => RL.extract(page(head, body), url).metadata;
+
+test("venue: prism.publicationName beats dc.source, whose trailing year is dropped", () => {
+  const head = `<meta name="dc.title" content="More than 100 journals vanished">
+    <meta name="dc.source" content="Nature 2020"><meta name="prism.publicationName" content="Nature">`;
+  assert.equal(extract(head).venue, "Nature");
+  const sourceOnly = `<meta name="dc.title" content="DRESS"><meta name="dc.source" content="Current Rheumatology Reports 2017 19:1">`;
+  assert.equal(extract(sourceOnly).venue, "Current Rheumatology Reports");
+  // A name that ends in a year keeps it when it is not a dc.source value.
+  const conference = `<meta name="citation_title" content="T"><meta name="citation_conference_title" content="LATTICE 2013">`;
+  assert.equal(extract(conference).venue, "LATTICE 2013");
+});
+
+test("venue: a URL or a DOI is never a venue", () => {
+  const head = `<meta name="dc.title" content="Topological phases">
+    <meta name="dc.relation.isPartOf" content="https://doi.org/10.1146/conmatphys">
+    <meta name="citation_journal_title" content="10.1146/annurev-conmatphys-031214-014726">
+    <meta name="prism.publicationName" content="Annual Review of Condensed Matter Physics">`;
+  assert.equal(extract(head).venue, "Annual Review of Condensed Matter Physics");
+  assert.equal(extract(`<meta name="dc.source" content="https://example.org/journal">`).venue, "");
+});
+
+test("authors: footnote markers, e-mails, a trailing 'and' and stray commas are cleaned off", () => {
+  const head = `<meta name="citation_title" content="T">
+    <meta name="citation_author" content="Rachida Ghailane,†">
+    <meta name="citation_author" content="Jean Paul Malrieu,*,‡ and">
+    <meta name="citation_author" content="Ada Lovelace1,2">
+    <meta name="citation_author" content="Alan Turing¹ (alan@example.org)">
+    <meta name="citation_author" content="Grace Hopper§¶">`;
+  assert.deepEqual(extract(head).authors, ["Rachida Ghailane", "Jean Paul Malrieu", "Ada Lovelace", "Alan Turing", "Grace Hopper"]);
+  // "Family, Given" tags still flip, markers or not.
+  const flipped = `<meta name="citation_title" content="T"><meta name="citation_author" content="Lovelace, Ada*">`;
+  assert.deepEqual(extract(flipped).authors, ["Ada Lovelace"]);
+});
+
+test("authors: one tag listing several people is split; 'Family, Given' is not", () => {
+  const many = `<meta name="dc.title" content="T"><meta name="dc.creator" content="Ada Lovelace, Alan Turing and Grace Hopper">`;
+  assert.deepEqual(extract(many).authors, ["Ada Lovelace", "Alan Turing", "Grace Hopper"]);
+  const gaps = `<meta name="dc.title" content="T"><meta name="dc.creator" content="C. Girardot, , G. Lemercier, , P.L. Baldeck, ">`;
+  assert.deepEqual(extract(gaps).authors, ["C. Girardot", "G. Lemercier", "P.L. Baldeck"]);
+  const one = `<meta name="dc.title" content="T"><meta name="dc.creator" content="Lovelace, Ada">`;
+  assert.deepEqual(extract(one).authors, ["Ada Lovelace"]);
+});
+
+test("authors from the body when the head has none (ScienceDirect markup), never from references", () => {
+  const head = `<meta name="citation_title" content="Epstein-Nesbet treatment">`;
+  const body = `
+    <div class="author-group">
+      <button data-xocs-content-type="author"><span class="given-name">Alexander O.</span> <span class="text surname">Mitrushenkov</span><span class="author-ref"><sup>a</sup></span></button>,
+      <button data-xocs-content-type="author"><span class="given-name">Paolo</span> <span class="text surname">Palmieri</span><sup>b</sup></button>
+    </div>
+    <section class="bibliography"><div class="author-group"><span class="author">Someone Cited</span></div></section>`;
+  assert.deepEqual(extract(head, body).authors, ["Alexander O. Mitrushenkov", "Paolo Palmieri"]);
+});
+
+test("authors from schema.org itemprop=author, skipping the ones in the reference list", () => {
+  const body = `
+    <article itemscope itemtype="https://schema.org/ScholarlyArticle">
+      <h1 itemprop="headline">Micro paper</h1>
+      <span itemprop="author" itemscope><span itemprop="name">Marwan H. Adwan</span><sup>1</sup></span>
+      <ol class="references"><li itemprop="citation" itemscope><span itemprop="author">Cited Person</span></li></ol>
+    </article>`;
+  const md = extract(`<meta name="citation_title" content="Micro paper">`, body);
+  assert.deepEqual(md.authors, ["Marwan H. Adwan"]);
+  assert.equal(md.field_sources.authors, "document");
+});
+
+test("authors: head metadata beats body markup", () => {
+  const md = extract(
+    `<meta name="citation_title" content="T"><meta name="citation_author" content="Head Author">`,
+    `<ul class="authors"><li class="author">Body Author</li></ul>`,
+  );
+  assert.deepEqual(md.authors, ["Head Author"]);
+});
+
+test("title: a site-name or id tail is cut, a real subtitle is kept", () => {
+  const lingbuzz = extract(`<title>Adverb order with still - lingbuzz/008324</title>`);
+  assert.equal(lingbuzz.title, "Adverb order with still");
+  const site = extract(`<meta property="og:site_name" content="Nature"><meta property="og:title" content="Gigantic telescope opens | Nature">`);
+  assert.equal(site.title, "Gigantic telescope opens");
+  const subtitle = extract(`<meta name="citation_title" content="Deep learning - a critical appraisal">`);
+  assert.equal(subtitle.title, "Deep learning - a critical appraisal");
+  const year = extract(`<meta name="citation_title" content="COVID-19 - 2020">`);
+  assert.equal(year.title, "COVID-19 - 2020");
+  const markup = extract(`<meta name="citation_title" content="Growth of &lt;i&gt;E. coli&lt;/i&gt; in milk">`);
+  assert.equal(markup.title, "Growth of E. coli in milk");
+});
+
+test("DOI from any meta whose name, property or id says doi, and from itemprop=doi", () => {
+  const dlib = extract(`<title>Crowdsourcing</title><meta id="DOI" content="10.1045/may2017-vanhyning">`);
+  assert.equal(dlib.identifiers.doi, "10.1045/may2017-vanhyning");
+  const tf = extract(`<meta name="dc.Title" content="T"><meta name="publication_doi" content="10.1080/17453670810016597">`);
+  assert.equal(tf.identifiers.doi, "10.1080/17453670810016597");
+  const ojs = extract(`<meta name="DC.Title" content="T"><meta name="DC.Identifier.DOI" content="10.5210/fm.v25i10.10274">`);
+  assert.equal(ojs.identifiers.doi, "10.5210/fm.v25i10.10274");
+  const micro = extract(`<title>T</title>`, `<span itemprop="doi">10.1234/abc.5</span>`);
+  assert.equal(micro.identifiers.doi, "10.1234/abc.5");
+  // A meta that merely mentions DOIs in its name but holds something else gives nothing.
+  const none = extract(`<title>T</title><meta name="doi-help" content="What is a DOI?">`);
+  assert.equal(none.identifiers.doi, undefined);
+});
+
+test("date from itemprop=datePublished, then a <time datetime>", () => {
+  assert.equal(extract(`<title>T</title><meta itemprop="datePublished" content="2017-05-15">`).published, "2017-05-15");
+  assert.equal(extract(`<title>T</title>`, `<span itemprop="datePublished" content="2019-04-22">22 Apr 2019</span>`).published, "2019-04-22");
+  assert.equal(extract(`<title>T</title>`, `<article><time datetime="2021-03-04T10:00:00Z">4 March</time></article>`).published, "2021-03-04");
+  // Head metadata still wins over the body's time element.
+  const both = extract(`<meta name="citation_title" content="T"><meta name="citation_publication_date" content="2010/09">`, `<time datetime="2024-01-01">x</time>`);
+  assert.equal(both.published, "2010-09");
+});
+
+test("abstract: the site's own description is not an abstract", () => {
+  const blurb =
+    "Founded in 1920, the NBER is a private, non-profit, non-partisan organization dedicated to conducting economic research and to disseminating research findings among academics.";
+  const nber = extract(
+    `<meta name="citation_title" content="The Narrow Channel of Quantitative Easing: Evidence from YCC Down Under">
+     <meta name="description" content="${blurb}"><meta property="og:description" content="${blurb}">`,
+  );
+  assert.equal(nber.abstract, "");
+  const short = extract(`<meta name="citation_title" content="Crowdsourcing libraries"><meta id="description" content="D-Lib Magazine Article">`);
+  assert.equal(short.abstract, "");
+  // An article's own description (it shares words with the title) is still taken.
+  const own = "We study quantitative easing under yield curve control in Australia and find that the narrow channel of bond purchases lowers yields only at the targeted maturity.";
+  assert.equal(extract(`<meta name="citation_title" content="Quantitative easing down under"><meta name="description" content="${own}">`).abstract, own);
+});
+
+test("abstract: a candidate cut short gives way to the full text", () => {
+  const full =
+    "The Cr2 potential energy curve is obtained by treating the dynamical correlation with second-order perturbation theory on top of a multireference wave function for the whole curve.";
+  const cut = full.slice(0, 151);
+  // The start of a longer candidate, from a lower family.
+  const prefix = extract(`<meta name="citation_title" content="Cr2 curve"><meta name="dc.description" content="${cut}"><meta property="og:description" content="${full}">`);
+  assert.equal(prefix.abstract, full);
+  // An ellipsis, with the page's abstract section holding the whole text.
+  const ellipsis = extract(
+    `<meta name="citation_title" content="Cr2 curve"><meta name="dc.description" content="${cut}...">`,
+    `<div class="abstract author"><h2>Abstract</h2><p>${full}</p></div>`,
+  );
+  assert.equal(ellipsis.abstract, full);
+  assert.equal(ellipsis.field_sources.abstract, "site");
+  // SpringerLink's older template: <section class="Abstract" id="Abs1">.
+  const legacy = extract(
+    `<meta name="citation_title" content="Cr2 curve"><meta property="og:description" content="${cut}...">`,
+    `<section class="Abstract" id="Abs1"><h2>Abstract</h2><p>${full}</p></section>`,
+  );
+  assert.equal(legacy.abstract, full);
+  // Nothing better: the cut copy is kept (the server replaces it with a full one).
+  const only = extract(`<meta name="citation_title" content="Cr2 curve"><meta name="dc.description" content="${cut}...">`);
+  assert.equal(only.abstract, `${cut}...`);
+});
+
+test("abstract: citation_abstract keeps its precedence over a longer low-trust text", () => {
+  const abstract = "A short but complete abstract about graph neural networks for molecules and their training.";
+  const md = extract(
+    `<meta name="citation_title" content="Graph networks for molecules"><meta name="citation_abstract" content="${abstract}">
+     <meta property="og:description" content="Graph networks for molecules: a TL;DR that is longer than the abstract itself and says other things entirely about molecules.">`,
+  );
+  assert.equal(md.abstract, abstract);
+  assert.equal(md.field_sources.abstract, "citation");
+});
