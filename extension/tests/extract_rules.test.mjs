@@ -165,3 +165,21 @@ test("abstract: citation_abstract keeps its precedence over a longer low-trust t
   assert.equal(md.abstract, abstract);
   assert.equal(md.field_sources.abstract, "citation");
 });
+
+test("title: a site name ahead of the title is cut, a title's own lead-in is kept", () => {
+  const url = "https://www.plosone.org/article/info%3Adoi%2F10.1371%2Fjournal.pone.0012345";
+  assert.equal(extract("<title>PLoS ONE: Sleep and memory in older adults</title>", "", url).title, "Sleep and memory in older adults");
+  const named = `<meta property="og:site_name" content="Nature"><title>Nature - A map of the mouse brain at scale</title>`;
+  assert.equal(extract(named).title, "A map of the mouse brain at scale");
+  const own = `<meta property="og:site_name" content="Example Press"><title>BERT: Pre-training of deep bidirectional transformers</title>`;
+  assert.equal(extract(own).title, "BERT: Pre-training of deep bidirectional transformers");
+});
+
+test("DOI from older platforms' URLs: info:doi paths and doi/id query parameters", () => {
+  const ids = (url) => RL.identifiersFromUrl(url);
+  assert.equal(ids("https://www.plosone.org/article/info%3Adoi%2F10.1371%2Fjournal.pone.0012345").doi, "10.1371/journal.pone.0012345");
+  assert.equal(ids("https://journals.plos.org/plosone/article?id=10.1371/journal.pone.0099999").doi, "10.1371/journal.pone.0099999");
+  assert.equal(ids("https://example.org/view?doi=10.5555%2Fabc.123").doi, "10.5555/abc.123");
+  // An id that is not a DOI is not one.
+  assert.equal(ids("https://example.org/view?id=12345").doi, undefined);
+});

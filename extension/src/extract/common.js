@@ -220,6 +220,21 @@
         if (doi) ids.doi = doi;
       }
     }
+    if (!ids.doi) {
+      // Older platforms: /article/info:doi/10.…, ?id=10.…, ?doi=10.… (percent-encoded in the URL).
+      const inPath = path.match(/(?:^|\/)info:doi\/(10\.\d{4,9}\/[^?#]+)/);
+      const values = inPath ? [inPath[1]] : [];
+      for (const [key, value] of u.searchParams) {
+        if (/^(doi|id|uri|articleuri)$/i.test(key)) values.push(value.replace(/^info:doi\//, ""));
+      }
+      for (const value of values) {
+        const doi = /^10\.\d{4,9}\//.test(value) ? normalizeDoi(value) : "";
+        if (doi) {
+          ids.doi = doi;
+          break;
+        }
+      }
+    }
     return ids;
   }
 

@@ -168,6 +168,7 @@
   }
 
   const SEPARATOR_TAIL = /^(.*\S)\s+[|–—:-]\s+([^|–—]+)$/;
+const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
   // "lingbuzz/008324", "PMC6851403", "w29971": a digit and a letter or a slash, no spaces.
   const ID_LIKE = /^(?=[^\s]*\d)(?=[^\s]*[A-Za-z/])[\w./:-]+$/;
 
@@ -195,6 +196,15 @@
       const isName = known.has(fold(tail)) || [...known].some((n) => n.length > 3 && fold(tail).startsWith(n + " "));
       if (!isName && !(ID_LIKE.test(tail) && tail.length <= 40)) break;
       t = clean(m[1]);
+    }
+    // The same names ahead of the title ("PLoS ONE: Title", "Nature - Title"); compared without
+    // spaces too, so "PLoS ONE" matches the host's "plosone". A title's own lead-in ("BERT:
+    // Pre-training …") is not a site name and stays.
+    const squeezed = new Set([...known].map((n) => n.replace(/ /g, "")));
+    const head = t.match(SEPARATOR_HEAD);
+    if (head && clean(head[2]).length >= 12) {
+      const lead = fold(head[1]);
+      if (known.has(lead) || squeezed.has(lead.replace(/ /g, ""))) t = clean(head[2]);
     }
     return t;
   }
