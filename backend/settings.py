@@ -7,6 +7,7 @@ Every variable is documented in the README. A bad value stops the process at sta
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -178,23 +179,72 @@ else:
             f"-c random_page_cost={_RANDOM_PAGE_COST}"
         )
 
-# Rate-limit counters (DRF, allauth) stay in "default". Ranked search results get their own
-# cache: a burst of distinct searches must not evict the counters and so reset the limits.
+
+def cache_url(name: str) -> str:
+    """A Redis URL for Django's RedisCache (redis://, rediss:// or unix://), or "" for the
+    in-process cache."""
+    raw = env_str(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018  # raises on a port that is not a number
+        database = parts.path.strip("/")
+        if parts.scheme in {"redis", "rediss"} and database:
+            int(database)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a bad port or database number: {raw!r}") from None
+    if parts.scheme not in {"redis", "rediss", "unix"} or (
+        parts.scheme != "unix" and not parts.hostname
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be a Redis URL such as redis://127.0.0.1:6379/0, got {raw!r}"
+        )
+    return raw
+
+
+# Rate-limit counters (DRF, allauth, admin log-ins, import quotas) live in "default", ranked
+# search results in "search". In-process (locmem) by default: each app server counts for
+# itself, so N servers let N times a rate through and rank a search N times. CACHE_URL puts
+# both in one Redis that every app server shares (the results under their own key prefix,
+# CACHE_KEY_PREFIX apart from another install's). A separate "search" alias keeps a burst of
+# distinct searches from evicting the counters (locmem's MAX_ENTRIES; with Redis, give it a
+# maxmemory-policy that evicts keys with a TTL first, or none).
 # SEARCH_CACHE_SECONDS=0 ranks every search afresh (what the benchmark's uncached runs use).
 _SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 60)
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "search": (
-        {
+CACHE_URL = cache_url("CACHE_URL")
+_CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "")
+if CACHE_URL:
+    _REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    CACHES = {
+        "default": {**_REDIS, "KEY_PREFIX": _CACHE_KEY_PREFIX},
+        "search": (
+            {
+                **_REDIS,
+                "KEY_PREFIX": f"{_CACHE_KEY_PREFIX}search",
+                "TIMEOUT": _SEARCH_CACHE_SECONDS,
+            }
+            if _SEARCH_CACHE_SECONDS
+            else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        ),
+    }
+else:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "ranked-search",
-            "TIMEOUT": _SEARCH_CACHE_SECONDS,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
-        }
-        if _SEARCH_CACHE_SECONDS
-        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    ),
-}
+            "LOCATION": "default",
+        },
+        "search": (
+            {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "ranked-search",
+                "TIMEOUT": _SEARCH_CACHE_SECONDS,
+                "OPTIONS": {"MAX_ENTRIES": 2000},
+            }
+            if _SEARCH_CACHE_SECONDS
+            else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        ),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "readinglist.User"
@@ -291,7 +341,7 @@ TASKS = {
 }
 
 # Posted log-ins on the admin site per client address and per user name in a window (the
-# cache is per process unless a shared one is configured: a floor, not a ceiling).
+# cache is per process unless CACHE_URL names a shared one: a floor, not a ceiling).
 ADMIN_LOGIN_ATTEMPTS = env_int("ADMIN_LOGIN_ATTEMPTS", 10, minimum=1)
 ADMIN_LOGIN_WINDOW_SECONDS = env_int("ADMIN_LOGIN_WINDOW_SECONDS", 300, minimum=1)
 

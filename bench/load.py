@@ -34,12 +34,19 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "bench_load"
+# BENCH_DB names the throwaway database, so two people measuring on one server do not collide.
+BENCH_DB = os.environ.get("BENCH_DB", "bench_load")
 WORDS = ["graph", "retrieval", "language", "vision", "benchmark", "agent", "diffusion", "speech"]
 # With the shared Hugging Face listing, these two match 44-58 % of the 10k library and the
 # rest 0-10 %; ranked search costs in proportion to the matches, so both halves are reported.
 COMMON_WORDS = ["language", "benchmark"]
 RARER_WORDS = [word for word in WORDS if word not in COMMON_WORDS]
+# What a save from a paper page carries: an abstract of typical length (its search document is
+# built in the INSERT), not just a title.
+SAVE_ABSTRACT = " ".join(
+    f"We study {word} models and show that a simple method improves {word} benchmarks."
+    for word in WORDS * 2
+)
 
 
 def bench_database_url() -> str:
@@ -119,7 +126,7 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
         batch_size=5000,
     )
     tags = Tag.objects.bulk_create(
-        [Tag(library=library, name=f"topic-{t}", version=1) for t in range(20)]
+        [Tag(library=library, name=f"topic-{t}", folded=f"topic-{t}", version=1) for t in range(20)]
     )
     entries = Entry.objects.bulk_create(
         [
@@ -130,6 +137,7 @@ def load_library(email: str, size: int, prefix: int) -> tuple[int, str]:
                 version=1 + n // 100,
                 title=p.title,
                 authors=p.authors,
+                citekey=f"author{n % 97}{prefix}{n}",  # every entry has its key after an export
                 abstract=p.abstract,
                 url=p.url,
             )
@@ -248,7 +256,13 @@ def scenarios(small_lib: int, big_lib: int, version: int) -> list[Scenario]:
             lambda i: "/api/v1/save",
             lambda i: {
                 "url": f"https://example.org/bench/{run}/{uuid.uuid4().hex}",  # never a re-save
-                "metadata": {"title": f"Bench paper {i}"},
+                "metadata": {
+                    "title": f"Bench paper {i}",
+                    # Its own first author: citation keys collide no more than real ones do.
+                    "authors": [f"Ada Writer{uuid.uuid4().hex[:8]}", "Grace Hopper"],
+                    "published": "2024",
+                    "abstract": SAVE_ABSTRACT,
+                },
                 "tags": ["bench", f"t{i % 5}", "load"],
             },
         ),
@@ -305,10 +319,142 @@ def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User + system clock ticks a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _database_backends() -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (the server's connections)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [BENCH_DB],
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of the whole machine."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+@dataclass
+class ServerCpu:
+    """Where the cores went during a run: gunicorn (master + workers), the PostgreSQL
+    backends of the benchmark database, and the machine as a whole (all of its cores)."""
+
+    gunicorn: float = 0.0  # cores
+    postgres: float = 0.0  # cores
+    machine_busy: float = 0.0  # fraction of all cores
+
+    @property
+    def server_busy(self) -> float:
+        """gunicorn + PostgreSQL as a fraction of the machine's cores."""
+        return (self.gunicorn + self.postgres) / (os.cpu_count() or 1)
+
+
+@dataclass
+class _Sample:
+    workers: dict[int, int]  # gunicorn pid -> CPU ticks
+    backends: dict[int, int]  # PostgreSQL backend pid -> CPU ticks
+    machine: tuple[int, int]
+    at: float
+
+
+def _ticks_used(before: dict[int, int], after: dict[int, int]) -> int:
+    """Ticks used between two samples by the processes alive at the end (one that started
+    meanwhile counts from 0)."""
+    return sum(ticks - before.get(pid, 0) for pid, ticks in after.items())
+
+
+class CpuMeter:
+    def __init__(self, server_pid: int | None) -> None:
+        self.server_pid = server_pid
+
+    def _sample(self) -> _Sample:
+        workers: list[int] = []
+        if self.server_pid is not None:
+            workers = [self.server_pid, *_children(self.server_pid)]
+        return _Sample(
+            {pid: _cpu_ticks(pid) for pid in workers},
+            {pid: _cpu_ticks(pid) for pid in _database_backends()},
+            _machine_ticks(),
+            time.perf_counter(),
+        )
+
+    def __enter__(self) -> CpuMeter:
+        self.before = self._sample()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after, before = self._sample(), self.before
+        seconds = (after.at - before.at) * os.sysconf("SC_CLK_TCK")
+        busy = after.machine[0] - before.machine[0]
+        total = after.machine[1] - before.machine[1]
+        self.result = ServerCpu(
+            _ticks_used(before.workers, after.workers) / seconds,
+            _ticks_used(before.backends, after.backends) / seconds,
+            busy / total if total else 0.0,
+        )
+
+
+def connection_spread(port: int) -> list[int]:
+    """How many established client connections each gunicorn process holds, most first."""
+    listing = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    per_pid: dict[str, int] = {}
+    for line in listing.splitlines():
+        if "pid=" in line:
+            pid = line.split("pid=", 1)[1].split(",", 1)[0]
+            per_pid[pid] = per_pid.get(pid, 0) + 1
+    return sorted(per_pid.values(), reverse=True)
+
+
+@dataclass
+class Run:
+    rps: float
+    p50: float
+    p99: float
+    errors: int
+    generator_cores: float
+    cpu: ServerCpu
+    spread: list[int]  # client connections per gunicorn worker, most first
+
+
 def drive(
-    port: int, token: str, scenario: Scenario, concurrency: int, seconds: float, cap: int
-) -> tuple[float, float, float, int, float]:
-    """Bounded closed-loop load: returns (req/s, p50 ms, p99 ms, errors, generator cores)."""
+    port: int,
+    token: str,
+    scenario: Scenario,
+    concurrency: int,
+    seconds: float,
+    cap: int,
+    server_pid: int | None = None,
+) -> Run:
+    """Bounded closed-loop load: throughput, latency, errors and where the CPU went."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -341,19 +487,27 @@ def drive(
                     errors += 1
         conn.close()
 
-    began, cpu_began = time.perf_counter(), time.process_time()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
+    spread: list[int] = []
+
+    def look_at_spread() -> None:
+        time.sleep(min(0.5, seconds / 4))  # every thread has connected by now
+        spread.extend(connection_spread(port))
+
+    with CpuMeter(server_pid) as meter:
+        began, cpu_began = time.perf_counter(), time.process_time()
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        threads.append(threading.Thread(target=look_at_spread))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - began
     # The generator shares the machine's cores with gunicorn and PostgreSQL: report its cost.
     generator_cores = (time.process_time() - cpu_began) / wall
     latencies.sort()
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-    return len(latencies) / wall, p50, p99, errors, generator_cores
+    return Run(len(latencies) / wall, p50, p99, errors, generator_cores, meter.result, spread)
 
 
 def queries_per_request(scenario: Scenario, email: str) -> int:
@@ -431,31 +585,43 @@ def main() -> None:
             port = server[1]
             key = big_token if scenario.as_big_owner else token
             # Discarded: connects the threads the measured runs will use and warms the workers.
+            server_pid = server[0].pid
             drive(port, key, scenario, 8, 1.0, cap=50_000)
             for concurrency in (1, 8):
                 results = [
-                    drive(port, key, scenario, concurrency, seconds, cap=50_000)
+                    drive(port, key, scenario, concurrency, seconds, 50_000, server_pid)
                     for _ in range(runs)
                 ]
-                rps = statistics.median(r[0] for r in results)
-                p50 = statistics.median(r[1] for r in results)
-                p99 = statistics.median(r[2] for r in results)
-                errors = sum(r[3] for r in results)
-                cores = statistics.median(r[4] for r in results)
-                rows.append((scenario.name, concurrency, rps, p50, p99, queries, errors, cores))
+                rps = statistics.median(r.rps for r in results)
+                p50 = statistics.median(r.p50 for r in results)
+                p99 = statistics.median(r.p99 for r in results)
+                errors = sum(r.errors for r in results)
+                cores = statistics.median(r.generator_cores for r in results)
+                busy = statistics.median(r.cpu.server_busy for r in results)
+                machine = statistics.median(r.cpu.machine_busy for r in results)
+                rows.append(
+                    (scenario.name, concurrency, rps, p50, p99, queries, errors, cores, busy)
+                )
                 print(
                     f"{scenario.name:<24} c={concurrency}  {rps:8.1f} req/s  p50 {p50:7.1f} ms"
                     f"  p99 {p99:7.1f} ms  {queries:3d} queries  {errors} errors"
-                    f"  generator {cores:.2f} cores",
+                    f"  generator {cores:.2f} cores  server busy {busy:.0%}"
+                    f" (gunicorn {statistics.median(r.cpu.gunicorn for r in results):.2f}"
+                    f" + postgres {statistics.median(r.cpu.postgres for r in results):.2f}"
+                    f" cores; machine {machine:.0%})"
+                    f"  connections per worker {[r.spread for r in results]}",
                     flush=True,
                 )
         print()
-        print("| scenario | c | req/s | p50 ms | p99 ms | queries/req | errors | generator CPU |")
-        print("|---|---|---|---|---|---|---|---|")
-        for name, c, rps, p50, p99, queries, errors, cores in rows:
+        print(
+            "| scenario | c | req/s | p50 ms | p99 ms | queries/req | errors | generator CPU"
+            " | server busy |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for name, c, rps, p50, p99, queries, errors, cores, busy in rows:
             print(
                 f"| {name} | {c} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {queries} | {errors}"
-                f" | {cores:.2f} cores |"
+                f" | {cores:.2f} cores | {busy:.0%} |"
             )
     finally:
         if server is not None:

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Variables of the calling environment that would change what these tests load.
+UNSET = ("DJANGO_", "DATABASE_URL", "CACHE_URL", "CACHE_KEY_PREFIX", "SEARCH_CACHE_SECONDS")
 
 
 def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(UNSET)}
     return subprocess.run(
         [sys.executable, "-c", "import backend.settings"],
         cwd=ROOT,
@@ -44,6 +46,11 @@ def test_defaults_need_no_configuration() -> None:
             "DB_RANDOM_PAGE_COST must be a number",
         ),
         ({"SEARCH_CACHE_SECONDS": "-1"}, "SEARCH_CACHE_SECONDS must be >= 0"),
+        ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL must be a Redis URL"),
+        ({"CACHE_URL": "127.0.0.1:6379"}, "CACHE_URL must be a Redis URL"),
+        ({"CACHE_URL": "redis:///0"}, "CACHE_URL must be a Redis URL"),
+        ({"CACHE_URL": "redis://127.0.0.1:sixty/0"}, "CACHE_URL has a bad port"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/first"}, "bad port or database number"),
     ],
 )
 def test_bad_values_stop_start_up_with_a_clear_message(env: dict[str, str], message: str) -> None:
@@ -70,6 +77,46 @@ def test_search_cache_seconds_zero_turns_the_results_cache_off(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.stdout.strip() == kept, result.stderr
+
+
+# What the rate limits (DRF's throttles: the "default" alias) and the ranked search results
+# (`search_pages.RESULT_CACHE`) are kept in, and under which key prefixes.
+CACHES_IN_USE = (
+    "import django; django.setup(); from django.core.cache import caches;"
+    " from readinglist.search_pages import RESULT_CACHE;"
+    " from api.throttling import SaveThrottle;"
+    " d, s = caches['default'], caches[RESULT_CACHE];"
+    " print(type(d).__name__, type(s).__name__, repr(d.key_prefix), repr(s.key_prefix),"
+    " SaveThrottle.cache._alias)"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "seen"),
+    [
+        ({}, "LocMemCache LocMemCache '' '' default"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/3"}, "RedisCache RedisCache '' 'search' default"),
+        (
+            {"CACHE_URL": "rediss://cache.internal:6380", "CACHE_KEY_PREFIX": "papers:"},
+            "RedisCache RedisCache 'papers:' 'papers:search' default",
+        ),
+    ],
+)
+def test_cache_url_shares_rate_limits_and_search_results_in_redis(
+    env: dict[str, str], seen: str
+) -> None:
+    """The throttles count in "default" and search results sit in "search": with CACHE_URL
+    both are the one Redis every app server uses. Nothing here connects to it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(UNSET)}
+    result = subprocess.run(
+        [sys.executable, "-c", CACHES_IN_USE],
+        cwd=ROOT,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "backend.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == seen, result.stderr
 
 
 def test_json_logs_are_one_object_per_line() -> None:

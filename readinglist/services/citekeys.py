@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from readinglist.io.citekeys import VALID_CITEKEY, base_key, free_key
+from readinglist.io.citekeys import VALID_CITEKEY, base_key, free_key, with_suffix
 from readinglist.io.records import Record
 from readinglist.models import Entry, Paper
 from readinglist.services.versioning import begin_library_write
@@ -33,12 +33,29 @@ def _candidate(entry: Entry, pattern: str) -> str:
     return base_key(work, pattern)
 
 
+# How many forms of a key (bare, then suffixed) `_taken` asks for by value.
+_FORMS_ASKED = 32
+
+
 def _taken(library_id: int, *, prefix: str, besides: int | None) -> set[str]:
-    """The library's keys (lower-cased) that start like `prefix`, other than `besides`'s."""
-    keys = Entry.objects.filter(library_id=library_id, citekey__istartswith=prefix)
+    """The library's keys (lower-cased) among the forms `free_key` tries for `prefix`, other
+    than `besides`'s.
+
+    Asked for by value, so the (library, lower(citekey)) unique index answers: saves run this
+    under the library lock, where matching by prefix read every key of the library. Only when
+    all of those forms are taken are the library's keys read by prefix."""
+    keys = Entry.objects.filter(library_id=library_id).exclude(citekey="")
     if besides is not None:
         keys = keys.exclude(pk=besides)
-    return {key.lower() for key in keys.values_list("citekey", flat=True)}
+    forms = [with_suffix(prefix, n).lower() for n in range(_FORMS_ASKED)]
+    lowered = keys.annotate(lowered=Lower("citekey"))
+    taken = set(lowered.filter(lowered__in=forms).values_list("lowered", flat=True))
+    if len(taken) < len(forms):
+        return taken
+    return {
+        key.lower()
+        for key in keys.filter(citekey__istartswith=prefix).values_list("citekey", flat=True)
+    }
 
 
 def is_key_ready(entry: Entry, paper: Paper) -> bool:
@@ -47,23 +64,33 @@ def is_key_ready(entry: Entry, paper: Paper) -> bool:
     return bool(entry.authors) or paper.enrichment != Paper.Enrichment.PENDING
 
 
-def adopt_citekey(entry: Entry, *, pattern: str, wanted: str = "") -> bool:
+def adopt_citekey(
+    entry: Entry, *, pattern: str, wanted: str = "", taken: set[str] | None = None
+) -> bool:
     """Give `entry` (in memory, in a locked library) its key if it has none: `wanted` (a
     file's own key) when valid and free, else the pattern's, suffixed until free. An entry
-    that has a key keeps it and takes a different `wanted` as an alias. True if changed."""
+    that has a key keeps it and takes a different `wanted` as an alias. True if changed.
+
+    `taken`: the library's other keys in lower case, when the caller already holds them (an
+    import adopting a batch of keys); they are read from the library otherwise."""
     wanted = wanted.strip()
     valid_wanted = bool(wanted) and VALID_CITEKEY.fullmatch(wanted) is not None
     if entry.citekey:
         if not valid_wanted or wanted.lower() == entry.citekey.lower():
             return False
-        if wanted in entry.citekey_aliases or _taken(
-            entry.library_id, prefix=wanted, besides=entry.pk
-        ) & {wanted.lower()}:
+        others = (
+            taken - {entry.citekey.lower()}
+            if taken is not None
+            else _taken(entry.library_id, prefix=wanted, besides=entry.pk)
+        )
+        if wanted in entry.citekey_aliases or wanted.lower() in others:
             return False
         entry.citekey_aliases = [*entry.citekey_aliases, wanted]
         return True
     base = wanted if valid_wanted else _candidate(entry, pattern)
-    entry.citekey = free_key(base, _taken(entry.library_id, prefix=base, besides=entry.pk))
+    if taken is None:
+        taken = _taken(entry.library_id, prefix=base, besides=entry.pk)
+    entry.citekey = free_key(base, taken)
     return True
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
 
+from readinglist import sql
 from readinglist.access import require_writable
 from readinglist.entry_rows import HIDDEN_SCHEMES
 from readinglist.metadata import PageMetadata, clean_text
@@ -71,30 +72,41 @@ def save_paper(
     creating it: its metadata comes from registries, queued here for a new paper. The entry
     gets its citation key once it has its authors (`citekey`, a file's own key, if free).
     """
+    wanted = wanted_tags(tags)
+    body = note.strip()
     with transaction.atomic():
         target = library or personal_library(user)
         if target.owner_id != user.pk:  # one's own library needs no membership lookup
             require_writable(user=user, library_id=target.pk)
+        # Concurrent saves into one library queue on its lock (`begin_library_write`), held
+        # to commit: whatever needs no version (the paper, the entry's metadata, the tags'
+        # rows, the queued task) is done first, so the lock covers only the versioned writes.
         identity = identity_for(url=url, metadata=metadata)
         resolution = resolve_paper(identity=identity, library_id=target.pk)
         paper = resolution.paper
-        target = begin_library_write(library_id=target.pk)
         saved_version = identity.from_url.arxiv.version if identity.from_url.arxiv else None
+        fresh = None
+        if resolution.created:  # the library has no entry of a paper made just now
+            fresh = _new_entry(paper=paper, library=target, user=user, metadata=metadata)
+        known: dict[str, Tag] = {}
+        if fresh is not None and wanted:  # for `_attach_known_tags`
+            known = tags_by_folded_name(library_id=target.pk, folded=wanted)
+        if resolution.created:
+            queue_enrichment(paper)  # a task row of this transaction: it needs no lock
+        target = begin_library_write(library_id=target.pk)
         entry = None
         if not resolution.created:  # a paper made in this transaction is in no library yet
             entry = (
                 Entry.objects.filter(library=target, paper=paper)
                 .select_related("contribution")
-                .defer("search_vector")
                 .first()
             )
         created = entry is None
         if entry is None:
-            entry = Entry(library=target, paper=paper, added_by=user, version=target.version)
+            entry = fresh or _new_entry(paper=paper, library=target, user=user, metadata=metadata)
             # Saved by an unversioned link: the newest version known now is what they got.
             entry.arxiv_version = saved_version or paper.arxiv_version
-            contribute(entry, metadata)
-            refresh_fields(entry, paper)
+            entry.library, entry.version = target, target.version
             if citekey or is_key_ready(entry, paper):
                 adopt_citekey(entry, pattern=target.citekey_pattern, wanted=citekey)
             entry.save(force_insert=True)
@@ -119,18 +131,23 @@ def save_paper(
             Activity.objects.create(
                 lab_id=target.lab_id, actor=user, verb=Activity.Verb.SAVED, entry=entry
             )
-        attached = add_tags(entry=entry, names=tags)
-        body = note.strip()
-        if body and not Note.objects.filter(entry=entry, author=user, body=body).exists():
+        attached: list[Tag] = []
+        if wanted:
+            quick = _attach_known_tags(entry=entry, wanted=wanted, known=known) if created else None
+            attached = (
+                quick if quick is not None else add_tags(entry=entry, names=[*wanted.values()])
+            )
+        # A new entry has no notes to repeat.
+        if body and (
+            created or not Note.objects.filter(entry=entry, author=user, body=body).exists()
+        ):
             Note.objects.create(
                 library=target, entry=entry, author=user, body=body, version=target.version
             )
         state = None
         if status is not None:
-            state = set_reading_status(entry=entry, user=user, status=status)
-        if resolution.created:
-            queue_enrichment(paper)
-        elif paper.enrichment == Paper.Enrichment.FAILED:
+            state = set_reading_status(entry=entry, user=user, status=status, new=created)
+        if not resolution.created and paper.enrichment == Paper.Enrichment.FAILED:
             mark_enrichment_pending(paper)  # someone wants it: give the registries another go
     shown = None
     if resolution.created:
@@ -152,6 +169,16 @@ def save_paper(
     )
 
 
+def _new_entry(
+    *, paper: Paper, library: Library, user: User, metadata: PageMetadata | None
+) -> Entry:
+    """A new (unsaved, unversioned) entry of `paper` showing what its layers make of it."""
+    entry = Entry(library=library, paper=paper, added_by=user)
+    contribute(entry, metadata)
+    refresh_fields(entry, paper)
+    return entry
+
+
 def keep_local_identifiers(*, entry: Entry, keys: Sequence[tuple[str, str, str]]) -> None:
     """Identifiers this library stated for the entry that its paper does not hold: they find
     the entry in this library only. A key the library already gave another entry stays there."""
@@ -166,9 +193,23 @@ def keep_local_identifiers(*, entry: Entry, keys: Sequence[tuple[str, str, str]]
     )
 
 
-def tags_by_folded_name(*, library_id: int) -> dict[str, Tag]:
-    """The library's tags by their folded name (`fold_tag_name`)."""
-    return {tag.folded: tag for tag in Tag.objects.filter(library_id=library_id)}
+def tags_by_folded_name(*, library_id: int, folded: Iterable[str] | None = None) -> dict[str, Tag]:
+    """The library's tags by their folded name (`fold_tag_name`): those of `folded` only, or
+    all of them."""
+    tags = Tag.objects.filter(library_id=library_id)
+    if folded is not None:
+        tags = tags.filter(folded__in=list(folded))
+    return {tag.folded: tag for tag in tags}
+
+
+def wanted_tags(names: Iterable[str]) -> dict[str, str]:
+    """Tag names as a save asks for them: by folded name, the first spelling kept."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        cleaned = clean_text(name)
+        if cleaned:
+            wanted.setdefault(fold_tag_name(cleaned), cleaned)
+    return wanted
 
 
 def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
@@ -176,15 +217,11 @@ def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
 
     The caller holds the library lock (`begin_library_write`), so tag creation cannot race.
     """
-    wanted: dict[str, str] = {}
-    for name in names:
-        cleaned = clean_text(name)
-        if cleaned:
-            wanted.setdefault(fold_tag_name(cleaned), cleaned)
+    wanted = wanted_tags(names)
     if not wanted:
         return []
     library = entry.library
-    existing = tags_by_folded_name(library_id=library.pk)
+    existing = tags_by_folded_name(library_id=library.pk, folded=wanted)
     missing = [
         Tag(library=library, name=name, folded=folded, version=library.version)
         for folded, name in wanted.items()
@@ -200,19 +237,52 @@ def add_tags(*, entry: Entry, names: Sequence[str]) -> list[Tag]:
     return tags
 
 
-def set_reading_status(*, entry: Entry, user: User, status: str) -> ReadingState:
-    """Set the user's own status on an entry inside a library write."""
-    state, _ = ReadingState.objects.get_or_create(
-        library_id=entry.library_id,
-        entry=entry,
-        user=user,
-        defaults={"version": entry.library.version},
+def _attach_known_tags(
+    *, entry: Entry, wanted: dict[str, str], known: dict[str, Tag]
+) -> list[Tag] | None:
+    """Attach to a new entry, in one statement under the lock, the tags `known` found before
+    it (`tags_by_folded_name`); the tags, or None when they are not exactly the tags the
+    library has by those names now (one is missing, or was deleted or renamed meanwhile),
+    and `add_tags` must finish the job.
+
+    The statement picks the tags by folded name as they are under the lock, so it never
+    attaches a tag deleted meanwhile; what it attached tells whether `known` still holds.
+    """
+    if len(known) != len(wanted):
+        return None
+    table, tags = EntryTag._meta.db_table, Tag._meta.db_table
+    names = ", ".join(["%s"] * len(wanted))
+    attached = sql.rows(
+        f"INSERT INTO {table} (entry_id, tag_id)"
+        f" SELECT %s, id FROM {tags} WHERE library_id = %s AND folded IN ({names})"
+        " ON CONFLICT DO NOTHING RETURNING tag_id",
+        [entry.pk, entry.library_id, *wanted],
     )
+    if {tag_id for (tag_id,) in attached} != {tag.pk for tag in known.values()}:
+        return None
+    return [known[folded] for folded in wanted]
+
+
+def set_reading_status(*, entry: Entry, user: User, status: str, new: bool = False) -> ReadingState:
+    """Set the user's own status on an entry inside a library write (`new`: the entry was
+    made by this write, so nobody has a state of it yet)."""
+    if new:
+        state = ReadingState(library_id=entry.library_id, entry=entry, user=user)
+    else:
+        state, _ = ReadingState.objects.get_or_create(
+            library_id=entry.library_id,
+            entry=entry,
+            user=user,
+            defaults={"version": entry.library.version},
+        )
     was_read = state.status == ReadingState.Status.READ
     state.status = ReadingState.Status(status)
     state.read_at = timezone.now() if state.status == ReadingState.Status.READ else None
     state.version = entry.library.version
-    state.save()
+    if new:
+        state.save(force_insert=True)
+    else:
+        state.save()
     if (
         entry.library.lab_id is not None
         and state.status == ReadingState.Status.READ

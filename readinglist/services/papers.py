@@ -13,6 +13,7 @@ all is found by its fingerprint (normalized title, first author, year).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -179,13 +180,36 @@ def _local(
 
 
 def _existing_paper(keys: list[Key], library_id: int | None) -> tuple[Paper | None, set[Key]]:
-    """The paper the strongest known key names, and the keys of `keys` it holds globally.
+    """The paper the strongest known key names, and the keys of `keys` it holds globally."""
+    owners, local = key_owners(keys, library_id)
+    for key in keys:
+        paper_id = owners.get(key) or local.get(key)
+        if paper_id is not None:
+            paper = _follow_merges(Paper.objects.get(pk=paper_id))
+            return paper, {k for k, owner in owners.items() if owner == paper.pk}
+    return None, set()
 
-    One statement reads the global keys and those `library_id` stated for its entries.
-    """
-    condition = " OR ".join(["(scheme = %s AND value = %s)"] * len(keys))
+
+# A save states a few keys; more than this are an import's batch.
+_FEW_KEYS = 16
+
+
+def key_owners(
+    keys: Sequence[Key], library_id: int | None
+) -> tuple[dict[Key, int], dict[Key, int]]:
+    """Which paper holds each of `keys` globally, and which paper's entry in `library_id` the
+    library stated it for, in one statement (an import asks for a whole batch's keys)."""
+    if not keys:
+        return {}, {}
+    if connection.vendor == "postgresql" and len(keys) > _FEW_KEYS:
+        # Hundreds of keys: one pair of arrays, where an OR of hundreds of pairs took the
+        # planner longer than the lookups.
+        condition = "(scheme, value) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"
+        params: list[object] = [[scheme for scheme, _ in keys], [value for _, value in keys]]
+    else:
+        condition = " OR ".join(["(scheme = %s AND value = %s)"] * len(keys))
+        params = [part for key in keys for part in key]
     local_condition = condition.replace("scheme", "li.scheme").replace("value", "li.value")
-    params: list[object] = [part for key in keys for part in key]
     statement = (
         f"SELECT scheme, value, paper_id, 0 FROM {PaperIdentifier._meta.db_table} WHERE {condition}"
     )
@@ -201,12 +225,7 @@ def _existing_paper(keys: list[Key], library_id: int | None) -> tuple[Paper | No
     local: dict[Key, int] = {}
     for scheme, value, paper_id, stated in sql.rows(statement, params):
         (local if stated else owners).setdefault((scheme, value), paper_id)
-    for key in keys:
-        paper_id = owners.get(key) or local.get(key)
-        if paper_id is not None:
-            paper = _follow_merges(Paper.objects.get(pk=paper_id))
-            return paper, {k for k, owner in owners.items() if owner == paper.pk}
-    return None, set()
+    return owners, local
 
 
 def _follow_merges(paper: Paper) -> Paper:
@@ -218,21 +237,26 @@ def _follow_merges(paper: Paper) -> Paper:
 
 
 def _insert_paper(identity: Identity, creating: list[Key]) -> Paper:
-    """A new paper with what its identifiers alone say (links, an arXiv paper's type)."""
+    paper = unsaved_paper(identity, creating)
+    paper.save(force_insert=True)
+    return paper
+
+
+def unsaved_paper(identity: Identity, creating: list[Key]) -> Paper:
+    """A new paper (not saved yet) with what its identifiers alone say (links, an arXiv
+    paper's type): what `resolve_paper` creates, and an import creates a batch of at once."""
     schemes = {scheme for scheme, _ in creating}
     arxiv = identity.from_url.arxiv if "arxiv" in schemes else None
     if arxiv is None and "arxiv" in schemes:
         arxiv = identity.stated.arxiv
     asked = bool(schemes & REGISTRY_SCHEMES)
-    paper = Paper(
+    return Paper(
         url=_primary_url(identity, creating),
         pdf_url=f"https://arxiv.org/pdf/{arxiv.id}" if arxiv else "",
         item_type=_item_type_of(identity, schemes),
         enrichment=Paper.Enrichment.PENDING if asked else Paper.Enrichment.NONE,
         enrichment_retry_at=timezone.now() if asked else None,
     )
-    paper.save(force_insert=True)
-    return paper
 
 
 # Hosts that publish only conference proceedings (PMLR, NeurIPS, CVF, IJCAI, AAAI).

@@ -1,0 +1,136 @@
+"""save_paper holds its library's lock only for the writes that carry the new version.
+
+Concurrent saves into one library queue on that lock, so whatever needs no version (the
+paper, the entry's metadata, the tags' rows, the queued task) happens before it. The tags
+read before the lock may be stale by the time it is taken: the save must still attach
+exactly the tags the library has by those names then.
+"""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from readinglist.io.citekeys import with_suffix
+from readinglist.metadata import PageMetadata
+from readinglist.models import Entry, EntryTag, Tag, Tombstone, User
+from readinglist.services import entries
+from readinglist.services.accounts import personal_library
+from readinglist.services.entries import save_paper
+from readinglist.services.tags import delete_tag, update_tag
+
+METADATA = PageMetadata.from_dict(
+    {
+        "title": "Attention Is All You Need",
+        "authors": ["Ashish Vaswani", "Noam Shazeer"],
+        "published": "2017",
+        "abstract": "The dominant sequence transduction models are based on recurrent networks.",
+    }
+)
+
+
+def _after_the_lock(statements: list[dict[str, Any]]) -> list[str]:
+    sql = [query["sql"] for query in statements]
+    bump = next(i for i, text in enumerate(sql) if text.startswith("UPDATE readinglist_library"))
+    return [text for text in sql[bump + 1 :] if not text.startswith("RELEASE SAVEPOINT")]
+
+
+@pytest.mark.django_db
+def test_a_new_paper_with_known_tags_writes_only_versioned_rows_under_the_lock(
+    alice: User,
+) -> None:
+    save_paper(user=alice, url="arXiv:1810.04805", tags=["nlp", "Transformers", "to-read"])
+
+    with CaptureQueriesContext(connection) as captured:
+        result = save_paper(
+            user=alice,
+            url="https://example.org/papers/attention",
+            metadata=METADATA,
+            tags=["NLP", "transformers", "to-read"],
+        )
+
+    locked = _after_the_lock(captured.captured_queries)
+    # The citation key (unique in the library), the entry, its contribution, and its tags
+    # attached by name in one statement: no paper, no tag read, no task under the lock.
+    assert len(locked) == 4, locked
+    assert "readinglist_entry" in locked[0]
+    assert "LIKE" not in locked[0].upper()  # the key's forms by value, through the unique index
+    assert locked[0].startswith("SELECT")
+    assert locked[1].startswith('INSERT INTO "readinglist_entry"')
+    assert locked[2].startswith('INSERT INTO "readinglist_entrycontribution"')
+    assert locked[3].startswith("INSERT INTO readinglist_entrytag")
+    assert result.created
+    assert result.paper_created
+    assert {tag.name for tag in result.tags} == {"nlp", "to-read", "Transformers"}
+    assert set(result.entry.tags.values_list("name", flat=True)) == {
+        "nlp",
+        "to-read",
+        "Transformers",
+    }
+    assert result.entry.version == personal_library(alice).version
+    assert result.entry.citekey == "vaswani2017attention"
+
+
+def _stale_tag_read(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
+    """The first tag read of the next save runs `meanwhile` right after it, as a write that
+    commits between the save's read and its lock would."""
+    real = entries.tags_by_folded_name
+    calls: list[object] = []
+
+    def read_then_change(**kwargs: Any) -> dict[str, Tag]:
+        found = real(**kwargs)
+        calls.append(kwargs)
+        if len(calls) == 1:
+            meanwhile()
+        return found
+
+    monkeypatch.setattr(entries, "tags_by_folded_name", read_then_change)
+
+
+@pytest.mark.django_db
+def test_a_tag_deleted_between_the_read_and_the_lock_is_made_again(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = save_paper(user=alice, url="arXiv:1810.04805", tags=["graphs", "keep"])
+    doomed = Tag.objects.get(folded="graphs")
+    _stale_tag_read(monkeypatch, lambda: delete_tag(user=alice, tag=doomed))
+
+    result = save_paper(user=alice, url="https://example.org/p/1", tags=["graphs", "keep"])
+
+    remade = Tag.objects.get(folded="graphs")
+    assert remade.pk != doomed.pk
+    assert remade.version == result.entry.version == personal_library(alice).version
+    assert {tag.pk for tag in result.tags} == {remade.pk, Tag.objects.get(folded="keep").pk}
+    assert set(EntryTag.objects.filter(entry=result.entry).values_list("tag__name", flat=True)) == {
+        "graphs",
+        "keep",
+    }
+    assert Tombstone.objects.filter(key=doomed.key).exists()
+    assert not first.entry.tags.filter(folded="graphs").exists()
+
+
+@pytest.mark.django_db
+def test_a_tag_renamed_between_the_read_and_the_lock_is_not_attached_by_its_old_name(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save_paper(user=alice, url="arXiv:1810.04805", tags=["graphs"])
+    renamed = Tag.objects.get(folded="graphs")
+    _stale_tag_read(monkeypatch, lambda: update_tag(user=alice, tag=renamed, name="networks"))
+
+    result = save_paper(user=alice, url="https://example.org/p/2", tags=["graphs"])
+
+    assert [tag.name for tag in result.tags] == ["graphs"]
+    assert list(result.entry.tags.values_list("name", flat=True)) == ["graphs"]
+    assert Tag.objects.get(pk=renamed.pk).name == "networks"
+    assert Entry.objects.get(pk=result.entry.pk).tags.get().pk != renamed.pk
+
+
+@pytest.mark.django_db
+def test_a_key_whose_first_forms_are_all_taken_still_gets_the_next_free_one(alice: User) -> None:
+    """Past the forms asked for by value, the library's keys are read by prefix."""
+    for n in range(36):
+        save_paper(user=alice, url=f"https://example.org/attention/{n}", metadata=METADATA)
+
+    keys = list(Entry.objects.order_by("id").values_list("citekey", flat=True))
+    assert keys == [with_suffix("vaswani2017attention", n) for n in range(36)]
