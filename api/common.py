@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -31,9 +33,25 @@ class PagePagination(PageNumberPagination):
 
 
 class RankedPagination(PagePagination):
-    """Page numbers for ranked search results."""
+    """Page numbers for ranked search results. `approximate` says `count` is an estimate:
+    a search stops counting a very common word's matches (`readinglist.search_pages`)."""
 
     django_paginator_class = CountWhenFullPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        matched = getattr(self, "page", None)
+        found = matched.paginator.object_list if matched is not None else None
+        response.data["approximate"] = bool(getattr(found, "approximate", False))
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paged = super().get_paginated_response_schema(schema)
+        paged["properties"]["approximate"] = {
+            "type": "boolean",
+            "description": "`count` is an estimate, rounded: too many entries match to count.",
+        }
+        return paged
 
 
 class NewestFirstPagination(CursorPagination):

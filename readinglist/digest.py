@@ -99,7 +99,7 @@ def digest_week_ends(*, lab: Lab, now: datetime, weeks: int) -> list[datetime]:
 def build_digest(*, lab: Lab, until: datetime, days: int = DIGEST_DAYS) -> Digest:
     since = until - timedelta(days=days)
     library = Library.objects.get(lab=lab)
-    entries = Entry.objects.filter(library=library).defer("search_vector")
+    entries = Entry.objects.filter(library=library)
     new = entries.filter(added_at__gte=since, added_at__lt=until).order_by("-added_at", "-id")
     most_read = (
         entries.annotate(

@@ -119,7 +119,6 @@ def filtered_entries(
         entries = Entry.objects.in_libraries([*versions])
     else:
         entries = Entry.objects.visible_to(user)
-    entries = entries.without_search_vectors()
     if query.tag:
         entries = entries.tagged(query.tag)
     if query.status:

@@ -97,9 +97,7 @@ def shown(notification: Notification) -> Shown:
 
 def with_details(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
     """What `shown` reads, in the same query."""
-    return notifications.select_related("actor", "lab", "entry", "session").defer(
-        "entry__search_vector", "entry__abstract"
-    )
+    return notifications.select_related("actor", "lab", "entry", "session").defer("entry__abstract")
 
 
 def inbox(user: User, *, unread_only: bool = False, limit: int = INBOX_PAGE) -> list[Shown]:

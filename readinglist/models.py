@@ -431,9 +431,6 @@ class Entry(LibraryObject):
     citekey = models.CharField(max_length=CITEKEY_MAX_LENGTH, blank=True)
     # Keys this entry was also known by (a merged duplicate's), exported as biblatex `ids`.
     citekey_aliases = models.JSONField(default=list, blank=True)
-    # Weighted full-text document of this entry's title, authors and abstract, kept by a
-    # PostgreSQL trigger (migration 0007) and GIN-indexed with library_id. Unused on SQLite.
-    search_vector = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -462,6 +459,39 @@ class Entry(LibraryObject):
 
     def __str__(self) -> str:
         return f"{self.title or self.url} in {self.library_id}"
+
+
+class EntrySearch(models.Model):
+    """The weighted full-text document of an entry's title, authors and abstract, with the
+    columns a search filters and orders its matches by (PostgreSQL; empty on SQLite).
+
+    Written only by triggers (migration 0022), whatever writes the entry. A table of its own
+    so the entry rows every listing reads stay narrow, and so counting and ordering a common
+    word's matches reads small rows: the vector itself is kept out of line.
+    """
+
+    # DO_NOTHING without a constraint of Django's: migration 0022 declares the foreign key ON
+    # DELETE CASCADE, so PostgreSQL removes the row with its entry and deleting entries never
+    # loads these rows (Django refuses DB_CASCADE below the Python cascade from Library).
+    entry = models.OneToOneField(
+        Entry,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        related_name="search",
+        db_constraint=False,
+    )
+    # Searches filter by it through the GIN indexes of migration 0022, never a btree.
+    library = models.ForeignKey(
+        Library, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    added_at = models.DateTimeField()
+    vector = SearchVectorField(null=True, blank=True)
+    # The title's part alone (weight A): a common word's best candidates are its title
+    # matches, and testing this small vector is cheap where the whole one is not.
+    title_vector = SearchVectorField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"search document of entry {self.entry_id}"
 
 
 class EntryContribution(models.Model):

@@ -134,11 +134,6 @@ class EntryQuerySet(models.QuerySet["Entry"]):
             "tags", "paper__identifiers"
         )
 
-    def without_search_vectors(self) -> EntryQuerySet:
-        """Skip the entry's tsvector: listings never show them, and reading
-        and parsing them cost more than the rest of a page of rows."""
-        return self.defer("search_vector")
-
     def newest_first(self) -> EntryQuerySet:
         return self.order_by("-added_at", "-id")
 

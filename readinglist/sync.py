@@ -216,7 +216,7 @@ def _read_rows(
         return comments.prefetch_related("mentions").in_bulk(ids), None
     if type_name == "session":
         sessions = JournalClubSession.objects.select_related("entry", "presenter")
-        sessions = sessions.defer("entry__search_vector").prefetch_related("notes")
+        sessions = sessions.prefetch_related("notes")
         return sessions.in_bulk(ids), None
     found = FEED_MODELS[type_name]._default_manager.filter(pk__in=ids)
     return {row["id"]: row for row in found.values(*FEED_VALUES[type_name])}, None

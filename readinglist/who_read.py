@@ -87,13 +87,9 @@ def who_read(
         if not ReadingList.objects.filter(library_id=library_id, pk=reading_list_id).exists():
             raise NotVisible("No such list in this lab.")
         in_list = Entry.objects.filter(list_items__reading_list_id=reading_list_id)
-        entries = list(
-            in_list.without_search_vectors().order_by("list_items__position", "list_items__id")[
-                :limit
-            ]
-        )
+        entries = list(in_list.order_by("list_items__position", "list_items__id")[:limit])
     else:
-        newest = Entry.objects.filter(library_id=library_id).without_search_vectors()
+        newest = Entry.objects.filter(library_id=library_id)
         if started_only:
             started = ReadingState.objects.filter(library_id=library_id, user_id__in=member_ids)
             newest = newest.filter(pk__in=started.values("entry_id").distinct())

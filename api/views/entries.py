@@ -51,11 +51,7 @@ class EntryViewSet(
     def get_queryset(self) -> EntryQuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Entry.objects.none()
-        return (
-            Entry.objects.visible_to(request_user(self.request))
-            .select_related("paper")
-            .without_search_vectors()
-        )
+        return Entry.objects.visible_to(request_user(self.request)).select_related("paper")
 
     @extend_schema(
         parameters=[

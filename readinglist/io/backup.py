@@ -112,7 +112,6 @@ def dump_library(*, library: Library, exported_by: User) -> dict[str, Any]:
     entries = (
         Entry.objects.filter(library=library)
         .select_related("contribution")
-        .defer("search_vector")
         .prefetch_related(
             Prefetch("paper__identifiers", queryset=PaperIdentifier.objects.order_by("id")),
             Prefetch("local_identifiers", queryset=EntryIdentifier.objects.order_by("id")),

@@ -53,7 +53,7 @@ def record_for(entry: Entry) -> Record:
 def _with_details(entries: QuerySet[Entry]) -> QuerySet[Entry]:
     return (
         entries.select_related("paper")
-        .defer("search_vector", "paper__abstract")
+        .defer("paper__abstract")
         .prefetch_related(
             Prefetch("paper__identifiers", queryset=PaperIdentifier.objects.order_by("id")),
             Prefetch("local_identifiers", queryset=EntryIdentifier.objects.order_by("id")),

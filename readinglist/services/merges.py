@@ -92,7 +92,6 @@ def _entry_in(library_id: int, paper_id: int) -> Entry | None:
     return (
         Entry.objects.filter(library_id=library_id, paper_id=paper_id)
         .select_related("contribution")
-        .defer("search_vector")
         .first()
     )
 
@@ -145,7 +144,6 @@ def _merge_once(survivor_id: int, merged_id: int, so_far: MergeResult) -> MergeR
         pair = list(
             Entry.objects.filter(library_id=library_id, paper_id__in=[survivor_id, merged_id])
             .select_related("contribution")
-            .defer("search_vector")
             .order_by("added_at", "id")
         )
         if all(entry.paper_id == survivor_id for entry in pair):

@@ -130,7 +130,7 @@ def library_page(request: HttpRequest) -> HttpResponse:
         page = CountWhenFullPaginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
         ids = list(page.object_list)
         page_rows = Entry.objects.filter(pk__in=ids).select_related("paper", "added_by")
-        found = {entry.pk: entry for entry in page_rows.without_search_vectors()}
+        found = {entry.pk: entry for entry in page_rows}
         rows = [found[entry_id] for entry_id in ids if entry_id in found]
     else:
         entries = ordered.select_related("paper", "added_by")
@@ -159,6 +159,8 @@ def library_page(request: HttpRequest) -> HttpResponse:
             "filtered": any(wanted[k] for k in ("q", "tag", "status", "list"))
             or wanted["priority"] is not None,
             "priorities": ReadingState.Priority.choices,
+            # Too many matches to count: the total is an estimate ("about 49,000 results").
+            "approximate": bool(getattr(ordered, "approximate", False)),
         },
     )
 

@@ -1,9 +1,7 @@
-"""Search: entry vectors track their paper's (PostgreSQL triggers), scoped to the libraries."""
+"""Search: entries' documents kept by PostgreSQL triggers in their own table, scoped to the
+libraries."""
 
 from __future__ import annotations
-
-import random
-import string
 
 import pytest
 from django.contrib.postgres.search import SearchVector
@@ -12,7 +10,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from readinglist.metadata import PageMetadata, Source
-from readinglist.models import Entry, Paper, User
+from readinglist.models import Entry, EntrySearch, Paper, User
 from readinglist.search import SEARCH_CONFIG, search_entries
 from readinglist.services.accounts import personal_library
 from readinglist.services.annotations import create_note
@@ -51,8 +49,9 @@ def test_search_stays_in_its_library_notes_included(alice: User, bob: User) -> N
 
 
 def test_the_trigger_builds_the_document_search_compiles(alice: User, postgres_only: None) -> None:
-    """The entry trigger (migration 0007) writes the weighted document that Django's
-    SearchVector over the same columns computes, whatever characters they hold."""
+    """The entry triggers (migration 0022) write the weighted document that Django's
+    SearchVector over the same columns computes, whatever characters they hold, and the
+    title's part alone."""
     paper = Paper.objects.create(url="https://example.org/v")
     entry = Entry.objects.create(
         library=personal_library(alice),
@@ -67,13 +66,15 @@ def test_the_trigger_builds_the_document_search_compiles(alice: User, postgres_o
         + SearchVector(Cast("authors", TextField()), weight="B", config=SEARCH_CONFIG)
         + SearchVector("abstract", weight="C", config=SEARCH_CONFIG)
     )
+    title = SearchVector("title", weight="A", config=SEARCH_CONFIG)
     row = (
-        Entry.objects.annotate(expected=document)
-        .values("search_vector", "expected")
+        Entry.objects.annotate(expected=document, expected_title=title)
+        .values("search__vector", "expected", "search__title_vector", "expected_title")
         .get(pk=entry.pk)
     )
-    assert row["search_vector"] == row["expected"]
-    assert "brien" in row["search_vector"]
+    assert row["search__vector"] == row["expected"]
+    assert row["search__title_vector"] == row["expected_title"]
+    assert "brien" in row["search__vector"]
 
 
 def test_bulk_inserted_entries_get_a_vector_of_their_own(alice: User, postgres_only: None) -> None:
@@ -83,9 +84,9 @@ def test_bulk_inserted_entries_get_a_vector_of_their_own(alice: User, postgres_o
         [Entry(library=library, paper=paper, version=1, title="Tensor sketching")]
     )
     assert found(alice, "sketching") == set(Entry.objects.values_list("pk", flat=True))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM readinglist_entry WHERE search_vector IS NULL")
-        assert cursor.fetchone() == (0,)
+    documents = EntrySearch.objects.values_list("entry_id", "library_id", "added_at")
+    assert set(documents) == set(Entry.objects.values_list("id", "library_id", "added_at"))
+    assert not EntrySearch.objects.filter(vector=None).exists()
 
 
 def test_connections_plan_for_cached_data(postgres_only: None) -> None:
@@ -97,48 +98,52 @@ def test_connections_plan_for_cached_data(postgres_only: None) -> None:
 
 @pytest.mark.django_db
 def test_search_indexes_update_at_once(postgres_only: None) -> None:
-    """No GIN pending list: searches would scan it linearly until a VACUUM (migration 0005)."""
+    """No GIN pending list: searches would scan it linearly until a VACUUM (migrations 0005
+    and 0022)."""
+    indexes = ["readinglist_entrysearch_text", "readinglist_entrysearch_title"]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
-            [["readinglist_entry_search", "readinglist_note_search"]],
+            [[*indexes, "readinglist_note_search"]],
         )
         options = dict(cursor.fetchall())
     assert options == {
-        "readinglist_entry_search": ["fastupdate=off"],
+        "readinglist_entrysearch_text": ["fastupdate=off"],
+        "readinglist_entrysearch_title": ["fastupdate=off"],
         "readinglist_note_search": ["fastupdate=off"],
     }
 
 
-def test_ranked_vectors_stay_in_the_entry_row(alice: User, postgres_only: None) -> None:
-    """Ranking reads every match's vector; out of line, each costs a TOAST lookup (0006). An
-    entry too big for its page moves its abstract out, never its vector (0007)."""
-    words = random.Random(7)
-    abstract = " ".join(
-        "".join(words.choice(string.ascii_lowercase) for _ in range(9)) for _ in range(900)
-    )
-    save_paper(
+def test_entry_rows_carry_no_vector_and_ranked_vectors_stay_in_their_row(
+    alice: User, postgres_only: None
+) -> None:
+    """Listings read entry rows without vectors (0022); ranking reads each candidate's
+    vector, which stays in its own row where it fits (MAIN, as 0006 measured)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attname, attstorage FROM pg_attribute"
+            " WHERE attrelid IN ('readinglist_entry'::regclass,"
+            " 'readinglist_entrysearch'::regclass) AND attname LIKE '%vector'"
+            " AND NOT attisdropped ORDER BY 1, 2"
+        )
+        assert cursor.fetchall() == [
+            ("readinglist_entrysearch", "title_vector", "x"),
+            ("readinglist_entrysearch", "vector", "m"),
+        ]
+
+
+def test_documents_follow_edits_and_go_with_their_entry(alice: User, postgres_only: None) -> None:
+    """Only title, authors and abstract edits rewrite the document; deleting the entry
+    deletes it (the foreign key cascades: the ORM never loads these rows)."""
+    entry = save_paper(
         user=alice,
-        url="https://example.org/long",
-        metadata=PageMetadata(title="Long abstract", abstract=abstract, source=Source.CITATION),
-    )
-    assert toasted_chunks("readinglist_entry") > 0  # the row was too big: something went out
-    with connection.cursor() as cursor:
-        # MAIN: compressed in the row if need be, moved out only if nothing else can go.
-        cursor.execute(
-            "SELECT attname, attstorage FROM pg_attribute"
-            " WHERE attrelid = 'readinglist_entry'::regclass"
-            " AND attname IN ('search_vector', 'abstract') ORDER BY attname"
-        )
-        assert cursor.fetchall() == [("abstract", "x"), ("search_vector", "m")]
-
-
-def toasted_chunks(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = %s", [table]
-        )
-        (toast_table,) = cursor.fetchone()
-        cursor.execute(f"SELECT count(*) FROM {toast_table}")
-        (chunks,) = cursor.fetchone()
-    return int(chunks)
+        url="https://example.org/edits",
+        metadata=PageMetadata(title="Sparse kernels", source=Source.CITATION),
+    ).entry
+    Entry.objects.filter(pk=entry.pk).update(abstract="Mixture of experts.", citekey="x")
+    assert found(alice, "experts") == {entry.pk}
+    Entry.objects.filter(pk=entry.pk).update(authors=["Grace Hopper"])
+    assert found(alice, "hopper") == {entry.pk}
+    assert found(alice, "experts") == {entry.pk}
+    Entry.objects.filter(pk=entry.pk).delete()
+    assert not EntrySearch.objects.filter(entry_id=entry.pk).exists()
