@@ -1,24 +1,28 @@
-"""Benchmark: import a generated 5,000-entry .bib into a throwaway database and time it.
+"""Benchmark: import a generated N-entry .bib (default 5,000) as the real import job.
 
-Usage: DATABASE_URL=postgres://root@127.0.0.1:5432/test .venv/bin/python bench/import_bib.py [N]
+The file goes through `import_file` (read once, queued as an `ImportJob`) and the worker's
+task `run_import_job`, in this process, in a throwaway PostgreSQL database (created and
+dropped on the server DATABASE_URL names; its own data is never touched). Prints the time to
+read the file, the job's time and rate, its progress as stored on the job, the statements it
+ran, and a re-import (every record "unchanged"). `--legacy` runs each batch record by record
+through `save_paper` (the path before issue 19) for comparison.
 
-On PostgreSQL it creates `bench_import` on the same server, runs the import there and drops
-it afterwards (the `test` database's data is never touched); without DATABASE_URL it uses a
-temporary SQLite file. Prints parse, import and re-import (dedupe) times and progress.
+    DATABASE_URL=postgres://root@127.0.0.1:5432/test .venv/bin/python bench/import_bib.py \
+        [--entries 5000] [--legacy] [--db-name bench_import]
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "bench_import"
+
+from bench.enrichment import production_like_settings, throwaway_database  # noqa: E402
 
 
 def generate(n: int) -> str:
@@ -39,77 +43,98 @@ def generate(n: int) -> str:
     return "\n".join(chunks)
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    url = os.environ.get("DATABASE_URL", "")
-    admin = None
-    if url.startswith("postgres"):
-        import psycopg
+def run(entries: int, legacy: bool) -> None:
+    from django.db import connection
 
-        parts = urlsplit(url)
-        admin = psycopg.connect(url, autocommit=True)
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    try:
-        run(n)
-    finally:
-        if admin is not None:
-            from django.db import connections
+    from readinglist.io.formats import Format
+    from readinglist.models import Entry, ImportJob
+    from readinglist.services import bulk_import, imports
+    from readinglist.services.accounts import create_user, personal_library
 
-            connections.close_all()
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            admin.close()
+    if legacy:
 
+        def record_by_record(**kwargs: Any) -> Any:
+            raise bulk_import.ContendedIdentifier()
 
-def run(n: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from readinglist.io.bibtex import parse_bibtex
-    from readinglist.models import Entry, User
-    from readinglist.services.accounts import personal_library
-    from readinglist.services.imports import import_records
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.bib"
-        path.write_text(generate(n))
-        size = path.stat().st_size
-        start = time.perf_counter()
-        records = parse_bibtex(path.read_text())
-        parsed = time.perf_counter() - start
-    user = User.objects.create_user("bench@example.org", "x")
+        setattr(imports, "import_batch", record_by_record)  # noqa: B010
+        imports.IMPORT_BATCH_SIZE = 25
+    text = generate(entries)
+    user = create_user(email="bench@example.org", password=None)
     library = personal_library(user)
-    seen: list[int] = []
+    statements = 0
+    waited: dict[str, float] = {}
 
-    def progress(done: int, total: int) -> None:
-        seen.append(done)
-        if done % 1000 == 0 or done == total:
-            print(f"  progress {done}/{total}", flush=True)
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal statements
+        statements += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            kind = " ".join(sql.replace('"', "").split()[:3])[:48]
+            waited[kind] = waited.get(kind, 0.0) + time.perf_counter() - started
 
-    start = time.perf_counter()
-    report = import_records(user=user, library=library, records=records, progress=progress)
-    imported = time.perf_counter() - start
-    start = time.perf_counter()
-    again = import_records(user=user, library=library, records=records)
-    reimported = time.perf_counter() - start
-    print(f"database: {django.db.connection.vendor}; file: {n} entries, {size / 1e6:.1f} MB")
-    print(f"parse:    {parsed:.2f} s ({n / parsed:.0f} entries/s)")
-    print(
-        f"import:   {imported:.2f} s ({n / imported:.0f} entries/s); added {report.count('added')},"
-        f" skipped {report.count('skipped')}, progress callbacks {len(seen)}"
-    )
-    print(
-        f"re-import: {reimported:.2f} s; unchanged {again.count('unchanged')}, added 0 expected "
-        f"-> {again.count('added')}"
-    )
-    assert Entry.objects.filter(library=library).count() == report.count("added")
+    started = time.perf_counter()
+    job = imports.import_file(user=user, library=library, text=text, filename="bench.bib")
+    queued = time.perf_counter() - started
+    pending = job.status
+    assert isinstance(job, ImportJob), job
+    progress: list[tuple[int, int]] = []
+    record = imports._record_progress(job.pk)
+
+    def watched(job_id: int) -> Any:
+        def note(report: imports.ImportReport) -> None:
+            record(report)
+            progress.append(ImportJob.objects.values_list("done", "total").get(pk=job_id))
+
+        return note
+
+    setattr(imports, "_record_progress", watched)  # noqa: B010
+    started, cpu = time.perf_counter(), time.process_time()
+    with connection.execute_wrapper(count):
+        imports.run_import_job(job.pk)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    job.refresh_from_db()
+    assert job.status == "done", job.report
+    assert Entry.objects.filter(library=library).count() == job.report["added"] == entries
+    records, _ = imports.read_records(Format.BIBTEX, text, strict=False)
+    started = time.perf_counter()
+    again = imports.import_records(user=user, library=library, records=records)
+    reimported = time.perf_counter() - started
+
+    path = "record by record (legacy)" if legacy else "set-based batches"
+    print(f"{entries} entries, {len(text) / 1e6:.1f} MB, {connection.vendor}, {path}")
+    print(f"  upload (read once, queued): {queued:.2f} s; the answer said {pending!r}")
+    print(f"  import job:                 {elapsed:.2f} s ({entries / elapsed:.0f} entries/s)")
+    print(f"  of which this process' CPU: {cpu:.2f} s (the rest: the database, other load)")
+    print(f"  upload and job together:    {queued + elapsed:.2f} s")
+    print(f"  SQL statements:             {statements} ({statements / entries:.2f} per entry)")
+    shown = ", ".join(f"{done}/{total}" for done, total in progress[:3])
+    print(f"  progress on the job:        {len(progress)} updates ({shown}, ...)")
+    print(f"  job at the end:             {job.status}, done {job.done}/{job.total}")
+    slowest = sorted(waited.items(), key=lambda item: -item[1])[:6]
+    print("  slowest statements (s):     " + "; ".join(f"{k} {v:.2f}" for k, v in slowest))
+    print(f"  re-import:                  {reimported:.2f} s, {again.count('unchanged')} unchanged")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=5000)
+    parser.add_argument("--legacy", action="store_true")
+    parser.add_argument("--db-name", default="bench_import")
+    args = parser.parse_args()
+    production_like_settings()
+    with throwaway_database(args.db_name):
+        import logging
+
+        import django
+
+        django.setup()
+        logging.getLogger("django.tasks").setLevel(logging.WARNING)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        run(args.entries, args.legacy)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import pylatexenc.latex2text  # type: ignore[import-untyped]
+import pylatexenc.latexwalker  # type: ignore[import-untyped]
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import SeparateCoAuthors
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry
@@ -65,16 +67,22 @@ def _decoder() -> LatexNodes2Text:
 
 
 _DECODER = _decoder()
+# What `latex_to_text` builds afresh for every value (the walker's default macros, a third of
+# a file's reading time); read-only, so one serves every value.
+_WALKER_CONTEXT = pylatexenc.latexwalker.get_default_latex_context_db()
 
 
 _LATEX_SPECIAL = re.compile(r"[\\{}$~%&#_^]|--|``|''|[?!]`")
 
 
+# Names recur through a file (every paper of a group has its authors): each decoded once.
+@lru_cache(maxsize=8192)
 def decode_latex(value: str) -> str:
     if _LATEX_SPECIAL.search(value) is None:
         return cleaned(value)  # nothing LaTeX would change: skip the (slow) decoder
     try:
-        return cleaned(_DECODER.latex_to_text(value))
+        walker = pylatexenc.latexwalker.LatexWalker(value, latex_context=_WALKER_CONTEXT)
+        return cleaned(_DECODER.nodelist_to_text(walker.get_latex_nodes()[0]))
     except Exception:  # pylatexenc raises many kinds on broken markup; keep the text as typed
         return cleaned(value)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 
 from readinglist.metadata import ItemType, clean_text
 from readinglist.numbers import ascii_digits
@@ -96,6 +98,40 @@ class Record:
             tuple(sorted(self.tags, key=str.casefold)),
             self.kind,
         )
+
+
+# Marks a stored file as its records, read already (`records_to_json`), not the file's text.
+_PARSED = '{"parsed-records": 1,'
+
+
+def records_to_json(records: Sequence[Record], errors: Sequence[tuple[int, str]] = ()) -> str:
+    """A file's records (and the (line, message) of those that did not read) as JSON: what
+    a queued import keeps, so the worker does not read the file a second time."""
+    body = json.dumps(
+        {"records": [asdict(record) for record in records], "errors": [list(e) for e in errors]},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return _PARSED + body[1:]
+
+
+def records_from_json(text: str) -> tuple[list[Record], list[tuple[int, str]]] | None:
+    """What `records_to_json` wrote; None for any other text (a file not read yet)."""
+    if not text.startswith(_PARSED):
+        return None
+    data = json.loads(text)
+    records = [
+        Record(
+            **{
+                **row,
+                "authors": tuple(row["authors"]),
+                "tags": tuple(row["tags"]),
+                "aliases": tuple(row["aliases"]),
+            }
+        )
+        for row in data["records"]
+    ]
+    return records, [(int(line), str(message)) for line, message in data["errors"]]
 
 
 class ImportFileError(ValueError):

@@ -7,13 +7,17 @@ fingerprint. So the same file imported twice adds nothing (its records come back
 "unchanged"), and no work is skipped for lack of an identifier. What a record says about
 the work is the library's contribution, never the global paper's.
 
-Records are written a batch at a time, each batch its own transaction and version bump, so
-the library's write lock is held for one batch (well under a second), never for the file:
-another member's save waits for a batch at most, and the changes feed stays exact. A dry run
-writes nothing and takes no lock. Files of more than `BACKGROUND_THRESHOLD` records run as
-an `ImportJob` on the worker (`start_import`, `run_import_job`), which records each batch's
-progress with the batch and resumes after the last one if its worker dies. Both front doors
-hand an uploaded file to `import_file`, which decides which way it goes.
+Records are written a batch at a time, each batch its own transaction and version bump
+(every row it writes carries that version), so the library's write lock is held for one
+batch, never for the file: another member's save waits for a batch at most, and the changes
+feed stays exact. A batch is a fixed number of set-based statements however many records it
+holds (`bulk_import.import_batch`); only when a concurrent save took an identifier of a paper
+the batch was creating does it go record by record through `save_paper`. A dry run writes
+nothing and takes no lock. Files of more than `BACKGROUND_THRESHOLD` records run as an
+`ImportJob` on the worker (`start_import`, `run_import_job`), which records each batch's
+progress with the batch and resumes after the last one if its worker dies; the job keeps the
+records the upload read (`records_to_json`), so the file is read once. Both front doors hand
+an uploaded file to `import_file`, which decides which way it goes.
 
 Imports are tolerant by default: the records of a file that read are imported and those that
 do not are reported by line ("invalid"); `strict` makes a file with any unreadable record
@@ -24,11 +28,12 @@ import nothing. A record of a work already in the library fills in what the libr
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,37 +44,45 @@ from readinglist.access import LibraryNotWritable, NotVisible, require_writable
 from readinglist.errors import DomainError
 from readinglist.io.citekeys import VALID_CITEKEY
 from readinglist.io.formats import MAX_UPLOAD_BYTES, PARSERS, Format, guess_format
-from readinglist.io.records import KIND_ITEM_TYPES, ImportFileError, Record
-from readinglist.metadata import (
-    MAX_AUTHOR_LENGTH,
-    MAX_AUTHORS,
-    MAX_LENGTHS,
-    PUBLICATION_FIELDS,
-    PageMetadata,
-    Source,
-    clean_text,
-)
+from readinglist.io.records import ImportFileError, Record, records_from_json, records_to_json
+from readinglist.metadata import clean_text
 from readinglist.models import MAX_TAG_LENGTH, Entry, EntryTag, ImportJob, Library, User
 from readinglist.quotas import check_import_allowance, spend_import_allowance
+from readinglist.services.bulk_import import (
+    MAX_URL_LENGTH,
+    NO_IDENTITY,
+    ContendedIdentifier,
+    Outcome,
+    Prepared,
+    filled_fields,
+    import_batch,
+    metadata_for,
+    prepare,
+)
+from readinglist.services.bulk_import import (
+    ImportItem as ImportItem,
+)
 from readinglist.services.entries import save_paper
 from readinglist.services.papers import find_paper, identity_for
 from readinglist.services.queue import queue_import
-from readinglist.services.versioning import library_precondition, one_version_per_write
+from readinglist.services.versioning import (
+    begin_library_write,
+    give_back_version,
+    library_precondition,
+    one_version_per_write,
+)
 from readinglist.text import fold_tag_name
 
 logger = logging.getLogger(__name__)
 
-Outcome = Literal["added", "merged", "unchanged", "skipped", "invalid"]
-MAX_URL_LENGTH = 2000
-# Records per transaction: at about 10 ms a record on PostgreSQL, a batch holds the library's
-# write lock for a quarter of a second.
-IMPORT_BATCH_SIZE = 25
+# Records per transaction: a batch is a few set-based statements (`bulk_import`), about
+# 0.1 s of the library's write lock for 250 records on PostgreSQL.
+IMPORT_BATCH_SIZE = 250
+OUTCOMES: tuple[Outcome, ...] = ("added", "merged", "unchanged", "skipped", "invalid")
 # More records than this run as a job on the worker (the request answers 202 at once).
 BACKGROUND_THRESHOLD = 100
 # An interrupted job is run again this many times in all before it is marked failed.
 MAX_IMPORT_ATTEMPTS = 3
-# Files are what people typed or a reference manager kept: better than <title>.
-IMPORT_SOURCE = Source.CITATION
 
 
 class UnreadableUpload(DomainError):
@@ -85,15 +98,6 @@ class UploadTooLarge(DomainError):
 class UnknownFormat(DomainError):
     field = "format"
     default_message = "Cannot tell the file's format; say which it is."
-
-
-@dataclass(frozen=True)
-class ImportItem:
-    line: int
-    title: str
-    outcome: Outcome
-    reason: str = ""
-    paper_id: int | None = None
 
 
 @dataclass
@@ -124,33 +128,25 @@ class ImportReport:
         return sorted([*self.items, *self.invalid], key=lambda item: item.line)
 
     def as_dict(self) -> dict[str, object]:
+        # Written after every batch of a job: counted in one pass, plain dicts (not asdict).
+        items = self.all_items()
+        counts = Counter(item.outcome for item in items)
         return {
             "total": self.total,
             "dry_run": self.dry_run,
             "version": self.version,
-            "added": self.count("added"),
-            "merged": self.count("merged"),
-            "unchanged": self.count("unchanged"),
-            "skipped": self.count("skipped"),
-            "invalid": self.count("invalid"),
-            "items": [asdict(item) for item in self.all_items()],
+            **{outcome: counts[outcome] for outcome in OUTCOMES},
+            "items": [
+                {
+                    "line": i.line,
+                    "title": i.title,
+                    "outcome": i.outcome,
+                    "reason": i.reason,
+                    "paper_id": i.paper_id,
+                }
+                for i in items
+            ],
         }
-
-
-def metadata_for(record: Record) -> PageMetadata:
-    """The record as page metadata, cut to what an entry can hold."""
-    return PageMetadata(
-        title=record.title[: MAX_LENGTHS["title"]],
-        authors=tuple(a[:MAX_AUTHOR_LENGTH] for a in record.authors[:MAX_AUTHORS]),
-        abstract=record.abstract[: MAX_LENGTHS["abstract"]],
-        published=record.published[: MAX_LENGTHS["published"]],
-        venue=record.venue[: MAX_LENGTHS["venue"]],
-        **{name: getattr(record, name)[: MAX_LENGTHS[name]] for name in PUBLICATION_FIELDS},
-        pdf_url=record.pdf_url if len(record.pdf_url) <= MAX_LENGTHS["pdf_url"] else "",
-        item_type=KIND_ITEM_TYPES.get(record.kind, ""),
-        identifiers={k: v for k, v in record.identifiers.items() if v and len(v) <= 500},
-        source=IMPORT_SOURCE,
-    )
 
 
 def _has_tags(entry: Entry, tags: Sequence[str]) -> bool:
@@ -172,13 +168,13 @@ def import_records(
 ) -> ImportReport:
     """Save every record into `library`, `IMPORT_BATCH_SIZE` records per transaction.
 
-    Each batch is all or nothing and bumps the version once; a failure keeps the batches
-    before it, and `report` (what an earlier run got through) makes this run go on after
-    them. `on_batch` runs inside each batch's transaction, so what it records (a job's
-    progress) commits with the batch. A record the library refuses (a tag name another tag
-    already folds to, ...) is skipped with the reason, as is one with nothing to identify it
-    by; the others go on. With `dry_run` nothing is written and no lock is taken: each record
-    is looked up, and the report says what an import would do with it.
+    Each batch is all or nothing and bumps the version once (none when it changes nothing);
+    a failure keeps the batches before it, and `report` (what an earlier run got through)
+    makes this run go on after them. `on_batch` runs inside each batch's transaction, so
+    what it records (a job's progress) commits with the batch. A record with nothing to
+    identify it by, or of a paper an earlier record already brought, is skipped with the
+    reason; the others go on. With `dry_run` nothing is written and no lock is taken: each
+    record is looked up, and the report says what an import would do with it.
     """
     report = report or ImportReport(total=len(records), dry_run=dry_run)
     require_writable(user=user, library_id=library.pk)
@@ -187,11 +183,12 @@ def import_records(
         return report
     seen = {i.paper_id: i.line for i in report.items if i.paper_id and i.outcome != "skipped"}
     for start in range(len(report.items), len(records), IMPORT_BATCH_SIZE):
-        batch = records[start : start + IMPORT_BATCH_SIZE]
+        # Identities and metadata need no database: worked out before the lock is taken.
+        batch = [prepare(record) for record in records[start : start + IMPORT_BATCH_SIZE]]
         # A client's If-Unmodified-Since-Version is about the library before the import.
         expectation = nullcontext() if start == 0 else library_precondition(None)
         with expectation, transaction.atomic(), one_version_per_write() as bumped:
-            items = [_import_or_skip(user, library, record, seen) for record in batch]
+            items = _write_batch(user, library, batch, seen, bumped)
             report.items.extend(items)
             try:
                 if library.pk in bumped:
@@ -202,6 +199,32 @@ def import_records(
                 del report.items[-len(items) :]
                 raise
     return report
+
+
+def _write_batch(
+    user: User,
+    library: Library,
+    batch: list[Prepared],
+    seen: dict[int, int],
+    bumped: dict[int, Library],
+) -> list[ImportItem]:
+    """One batch under the library's lock: set-based (`import_batch`); record by record
+    through `save_paper` when a concurrent save took an identifier of a paper the batch
+    created (`resolve_paper` settles who has it)."""
+    locked = begin_library_write(library_id=library.pk)
+    before = dict(seen)
+    try:
+        with transaction.atomic():
+            items, wrote = import_batch(user=user, library=locked, batch=batch, seen=seen)
+    except ContendedIdentifier:
+        seen.clear()
+        seen.update(before)
+        items = [_import_or_skip(user, locked, prepared.record, seen) for prepared in batch]
+        wrote = any(item.outcome in ("added", "merged") for item in items)
+    if not wrote:  # nothing changed: no client needs a new version
+        give_back_version(locked)
+        del bumped[library.pk]
+    return items
 
 
 def _import_or_skip(
@@ -228,9 +251,7 @@ def _import_one(user: User, library: Library, record: Record, seen: dict[int, in
     metadata = metadata_for(record)
     identity = identity_for(url=url, metadata=metadata)
     if not identity.keys():
-        return ImportItem(
-            record.line, title, "skipped", "no identifier, link or title to identify it by"
-        )
+        return ImportItem(record.line, title, "skipped", NO_IDENTITY)
     tags = [t[:MAX_TAG_LENGTH] for t in record.tags]
     paper = find_paper(identity=identity, library_id=library.pk)
     existing = Entry.objects.filter(library=library, paper=paper).first() if paper else None
@@ -279,8 +300,7 @@ def _preview(
         identity = identity_for(url=url, metadata=metadata)
         keys = identity.keys()
         if not keys:
-            reason = "no identifier, link or title to identify it by"
-            report.items.append(ImportItem(record.line, title, "skipped", reason))
+            report.items.append(ImportItem(record.line, title, "skipped", NO_IDENTITY))
             continue
         paper = find_paper(identity=identity, library_id=library.pk)
         earlier = seen_papers.get(paper.pk) if paper is not None else None
@@ -307,13 +327,7 @@ def _preview(
         report.items.append(ImportItem(record.line, title, outcome, reason, paper_id))
 
 
-_FILLABLE = ("title", "authors", "abstract", "published", "venue", *PUBLICATION_FIELDS)
-
-
-def _filled_fields(entry: Entry, metadata: PageMetadata) -> list[str]:
-    """The fields the record would fill that the library has nothing for yet (an entry
-    saved by id before its registry answered, imported again with its authors)."""
-    return [name for name in _FILLABLE if metadata.value_of(name) and not getattr(entry, name)]
+_filled_fields = filled_fields
 
 
 def _knows_key(entry: Entry, citekey: str) -> bool:
@@ -365,15 +379,18 @@ def import_file(
     if not dry_run:
         spend_import_allowance(user, len(records))
     if len(records) > BACKGROUND_THRESHOLD:
-        return start_import(
+        job = start_import(
             user=user,
             library=library,
             format=chosen,
-            text=text,
+            text=records_to_json(records, [(item.line, item.reason) for item in invalid]),
             total=len(records) + len(invalid),
             dry_run=dry_run,
             strict=strict,
         )
+        # A tasks backend that runs tasks at once has run it by now: say where it got.
+        job.refresh_from_db()
+        return job
     report = ImportReport(total=len(records) + len(invalid), dry_run=dry_run, invalid=invalid)
     import_records(user=user, library=library, records=records, dry_run=dry_run, report=report)
     report.format = chosen
@@ -384,7 +401,12 @@ def read_records(
     format: Format, text: str, *, strict: bool
 ) -> tuple[list[Record], list[ImportItem]]:
     """The file's records that read, and a report item for each that does not; raises
-    `ImportFileError` when none reads, or any does not and `strict`."""
+    `ImportFileError` when none reads, or any does not and `strict`. `text` may be records
+    read already (`records_to_json`): a queued job's, read when it was uploaded."""
+    parsed = records_from_json(text)
+    if parsed is not None:  # read when it was uploaded
+        records, errors = parsed
+        return records, [ImportItem(line, "", "invalid", message) for line, message in errors]
     try:
         return PARSERS[format](text), []
     except ImportFileError as error:
@@ -407,7 +429,8 @@ def start_import(
     dry_run: bool = False,
     strict: bool = False,
 ) -> ImportJob:
-    """Queue an import of `text` as a job on the worker; it starts once this commits."""
+    """Queue an import of `text` (a file, or its records as `records_to_json` keeps them)
+    as a job on the worker; it starts once this commits."""
     with transaction.atomic():
         require_writable(user=user, library_id=library.pk)
         job = ImportJob.objects.create(

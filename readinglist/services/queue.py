@@ -8,6 +8,7 @@ the write commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.tasks import Task
 from django.utils import timezone
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from readinglist import tasks
 from readinglist.models import Paper
@@ -46,6 +48,38 @@ def queue_enrichment(paper: Paper, *, delay: timedelta | None = None) -> None:
     """
     if settings.ENRICHMENT_ENABLED and paper.enrichment == Paper.Enrichment.PENDING:
         _enqueue_on_commit(tasks.enrich_paper, paper.pk, delay=delay)
+
+
+def queue_enrichment_of(papers: Sequence[Paper]) -> None:
+    """`queue_enrichment` for many papers at once: one INSERT of their tasks with the
+    project's database queue (an import queues hundreds per batch), else one hand-over each
+    at commit."""
+    waiting = [p.pk for p in papers if p.enrichment == Paper.Enrichment.PENDING]
+    if not settings.ENRICHMENT_ENABLED or not waiting:
+        return
+    task = tasks.enrich_paper
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        for paper_id in waiting:
+            _enqueue_on_commit(task, paper_id)
+        return
+    backend.validate_task(task)
+    # The rows `DatabaseBackend.enqueue` writes one at a time (its pre_save handler's
+    # "no run_after" is the far-future date, set here as bulk_create sends no signals).
+    DBTaskResult.objects.bulk_create(
+        [
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs={"args": [paper_id], "kwargs": {}},
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+            for paper_id in waiting
+        ]
+    )
 
 
 def mark_enrichment_pending(paper: Paper, *, delay: timedelta | None = None) -> None:

@@ -242,7 +242,14 @@ def import_file(request: HttpRequest) -> HttpResponse:
     except (imports.UnreadableUpload, imports.UnknownFormat) as error:
         messages.error(request, UPLOAD_REFUSALS[type(error)])
         return back(request, fallback)
-    if isinstance(outcome, ImportJob):
+    if isinstance(outcome, ImportJob) and outcome.status == ImportJob.Status.DONE:
+        # A tasks backend that runs tasks at once has finished it already.
+        messages.success(
+            request,
+            f"Imported {outcome.total} records into “{library.name}”; "
+            "the result is under “Recent imports” below.",
+        )
+    elif isinstance(outcome, ImportJob):
         messages.success(
             request,
             f"Importing {outcome.total} records into “{library.name}” in the background; "

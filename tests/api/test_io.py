@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -263,3 +264,22 @@ def test_list_export_and_live_bib_link(
     assert alice_client.delete(link_url).status_code == HTTPStatus.NO_CONTENT
     assert anon_client.get(rotated.removeprefix("http://testserver")).status_code == 404
     assert ReadingList.objects.filter(pk=reading_list.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_a_tasks_backend_ran_at_once_is_answered_as_finished(
+    alice: User, alice_client: APIClient, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """With a backend that runs tasks when the write commits (in the request), the answer
+    says where the job got, not "queued, done 0"."""
+    monkeypatch.setattr("readinglist.services.imports.BACKGROUND_THRESHOLD", 2)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    library = personal_library(alice)
+
+    response = alice_client.post(_import_url(library), {"content": BIB}, format="json")
+
+    assert response.status_code == HTTPStatus.ACCEPTED
+    body = response.json()
+    assert (body["status"], body["done"], body["total"]) == ("done", 3, 3)
+    assert body["report"]["added"] == 3
+    assert alice_client.get(response["Location"]).json() == body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -433,6 +435,23 @@ def test_large_import_job_runs_on_the_worker(
     assert Entry.objects.filter(library=library).count() == 3
     html = client.get("/settings/data").content.decode()
     assert "3 added" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_the_tasks_backend_ran_at_once_is_reported_as_imported(
+    client: Client, alice: User, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    monkeypatch.setattr("readinglist.services.imports.BACKGROUND_THRESHOLD", 1)
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    library = personal_library(alice)
+    client.force_login(alice)
+    response = client.post(
+        "/settings/data/import", {"file": bib(), "library": library.pk}, follow=True
+    )
+    assert ImportJob.objects.get(user=alice).status == ImportJob.Status.DONE
+    assert any(m.startswith("Imported 4 records") for m in texts(response))
+    assert not any("in the background" in m for m in texts(response))
+    assert "3 added" in response.content.decode()
 
 
 def test_imported_titles_are_escaped_in_messages(client: Client, alice: User) -> None:
