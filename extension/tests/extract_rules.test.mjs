@@ -183,3 +183,13 @@ test("DOI from older platforms' URLs: info:doi paths and doi/id query parameters
   // An id that is not a DOI is not one.
   assert.equal(ids("https://example.org/view?id=12345").doi, undefined);
 });
+
+test("meta tags written with value= instead of content= are read; content= wins when both", () => {
+  const head = `<meta name="citation_title" value="Cells in motion"><meta name="citation_journal_title" value="bioRxiv">
+    <meta name="citation_publication_date" value="2019/05/02"><meta name="citation_doi" content="10.1101/123456" value="10.1101/999999">`;
+  const m = extract(head);
+  assert.equal(m.title, "Cells in motion");
+  assert.equal(m.venue, "bioRxiv");
+  assert.equal(m.published, "2019-05-02");
+  assert.equal(m.identifiers.doi, "10.1101/123456");
+});

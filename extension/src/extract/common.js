@@ -73,7 +73,8 @@
   function readMeta(doc) {
     const out = [];
     for (const el of doc.querySelectorAll("meta")) {
-      const value = clean(el.getAttribute("content"));
+      // Some generators write `value=` where HTML says `content=`; browsers keep both.
+      const value = clean(el.hasAttribute("content") ? el.getAttribute("content") : el.getAttribute("value"));
       if (!value) continue;
       const scheme = clean(el.getAttribute("scheme")).toLowerCase();
       const names = [];
