@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+from django.core.signing import BadSignature, Signer
+
 from readinglist.metadata import ItemType, clean_text
 from readinglist.numbers import ascii_digits
 
@@ -101,25 +103,33 @@ class Record:
 
 
 # Marks a stored file as its records, read already (`records_to_json`), not the file's text.
-_PARSED = '{"parsed-records": 1,'
+# The records are signed: an uploaded file that starts with the marker is only a file, never
+# records that would skip the parsers' checks.
+_PARSED = "parsed-records:1:"
+_SIGNER = Signer(salt="readinglist.io.records")
 
 
 def records_to_json(records: Sequence[Record], errors: Sequence[tuple[int, str]] = ()) -> str:
-    """A file's records (and the (line, message) of those that did not read) as JSON: what
-    a queued import keeps, so the worker does not read the file a second time."""
+    """A file's records (and the (line, message) of those that did not read) as signed JSON:
+    what a queued import keeps, so the worker does not read the file a second time."""
     body = json.dumps(
         {"records": [asdict(record) for record in records], "errors": [list(e) for e in errors]},
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return _PARSED + body[1:]
+    return _PARSED + _SIGNER.sign(body)
 
 
 def records_from_json(text: str) -> tuple[list[Record], list[tuple[int, str]]] | None:
-    """What `records_to_json` wrote; None for any other text (a file not read yet)."""
+    """What `records_to_json` wrote; None for any other text (a file not read yet, or one
+    that only looks like records)."""
     if not text.startswith(_PARSED):
         return None
-    data = json.loads(text)
+    try:
+        body = _SIGNER.unsign(text[len(_PARSED) :])
+    except BadSignature:
+        return None
+    data = json.loads(body)
     records = [
         Record(
             **{

@@ -37,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from readinglist.access import LibraryNotWritable, NotVisible, require_writable
@@ -78,6 +78,9 @@ logger = logging.getLogger(__name__)
 # Records per transaction: a batch is a few set-based statements (`bulk_import`), about
 # 0.1 s of the library's write lock for 250 records on PostgreSQL.
 IMPORT_BATCH_SIZE = 250
+# A batch ended by a deadlock is tried again this many times in all.
+BATCH_ATTEMPTS = 3
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 OUTCOMES: tuple[Outcome, ...] = ("added", "merged", "unchanged", "skipped", "invalid")
 # More records than this run as a job on the worker (the request answers 202 at once).
 BACKGROUND_THRESHOLD = 100
@@ -185,20 +188,36 @@ def import_records(
     for start in range(len(report.items), len(records), IMPORT_BATCH_SIZE):
         # Identities and metadata need no database: worked out before the lock is taken.
         batch = [prepare(record) for record in records[start : start + IMPORT_BATCH_SIZE]]
-        # A client's If-Unmodified-Since-Version is about the library before the import.
-        expectation = nullcontext() if start == 0 else library_precondition(None)
-        with expectation, transaction.atomic(), one_version_per_write() as bumped:
-            items = _write_batch(user, library, batch, seen, bumped)
-            report.items.extend(items)
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            before = dict(seen)
+            # A client's If-Unmodified-Since-Version is about the library before the import.
+            expectation = nullcontext() if start == 0 else library_precondition(None)
             try:
-                if library.pk in bumped:
-                    report.version = bumped[library.pk].version
-                if on_batch is not None:
-                    on_batch(report)
-            except BaseException:
-                del report.items[-len(items) :]
-                raise
+                with expectation, transaction.atomic(), one_version_per_write() as bumped:
+                    items = _write_batch(user, library, batch, seen, bumped)
+                    report.items.extend(items)
+                    try:
+                        if library.pk in bumped:
+                            report.version = bumped[library.pk].version
+                        if on_batch is not None:
+                            on_batch(report)
+                    except BaseException:
+                        del report.items[-len(items) :]
+                        raise
+                break
+            except OperationalError as error:
+                # A save of the same new paper inserts its identifier before it waits for
+                # the library lock this batch holds: PostgreSQL ends one of the two. Rolled
+                # back, the batch lets that save commit, then finds its paper.
+                seen.clear()
+                seen.update(before)
+                if attempt == BATCH_ATTEMPTS or not is_deadlock(error):
+                    raise
     return report
+
+
+def is_deadlock(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 def _write_batch(
@@ -212,6 +231,9 @@ def _write_batch(
     through `save_paper` when a concurrent save took an identifier of a paper the batch
     created (`resolve_paper` settles who has it)."""
     locked = begin_library_write(library_id=library.pk)
+    # Checked again for every batch, under the lock: a member demoted or removed while a
+    # long import runs stops it at the next batch.
+    require_writable(user=user, library_id=library.pk)
     before = dict(seen)
     try:
         with transaction.atomic():

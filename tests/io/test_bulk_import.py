@@ -202,9 +202,10 @@ def test_a_batch_costs_the_same_queries_however_many_records_it_holds(
     with django_assert_num_queries(in_a_lab):
         imports.import_records(user=bob, library=lab.library, records=records)
 
-    # Access check, lock and bump, keys, citation keys, papers, identifiers, entries,
-    # contributions, tags read, tags made, tag links, queued enrichment, 4 savepoint lines.
-    assert small == 16
+    # Access check, lock and bump, the access check again under the lock, keys, citation
+    # keys, papers, identifiers, entries, contributions, tags read, tags made, tag links,
+    # queued enrichment, 4 savepoint lines.
+    assert small == 17
     # The papers found, their entries and the entries' tags read, the entries updated, the
     # lab's activity.
     assert in_a_lab == small + 5
@@ -395,3 +396,83 @@ def test_new_papers_queue_their_enrichment_in_one_statement(
     assert len(queued(ENRICH)) == 6
     # They are tasks the worker runs like any other (the registries are offline here).
     assert run_queued_tasks().count(ENRICH) == 6
+
+
+def test_an_upload_that_only_looks_like_stored_records_is_read_as_a_file(alice: User) -> None:
+    records = PARSERS[Format.BIBTEX](bib(2))
+    stored = records_to_json(records)
+    forged = stored.replace("Work number 0", "Forged work")  # body changed, signature kept
+    assert forged != stored
+    assert records_from_json(forged) is None
+    assert records_from_json("parsed-records:1:" + '{"records":[],"errors":[]}') is None
+    # Through the front door, such a file goes to the BibTeX parser, which finds no entry in
+    # it: nothing is imported.
+    try:
+        report = imports.import_file(
+            user=alice, library=personal_library(alice), text=forged, format=Format.BIBTEX
+        )
+    except ImportFileError:
+        pass
+    else:
+        assert isinstance(report, imports.ImportReport)
+        assert report.count("added") == 0
+    assert not Entry.objects.exists()
+
+
+def test_a_member_demoted_during_an_import_stops_it_at_the_next_batch(
+    alice: User, bob: User, lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.access import LibraryNotWritable
+    from readinglist.models import Membership
+    from readinglist.services.labs import change_role
+
+    monkeypatch.setattr(imports, "IMPORT_BATCH_SIZE", 4)
+    records = PARSERS[Format.BIBTEX](bib(12))
+
+    def demote_after_first_batch(report: imports.ImportReport) -> None:
+        if len(report.items) == 4:
+            change_role(user=alice, lab=lab, member=bob, role=Membership.Role.VIEWER)
+
+    with pytest.raises(LibraryNotWritable):
+        imports.import_records(
+            user=bob, library=lab.library, records=records, on_batch=demote_after_first_batch
+        )
+    assert Entry.objects.filter(library=lab.library).count() == 4
+
+
+class FakeDeadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_batch_ended_by_a_deadlock_runs_again_and_other_errors_do_not(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    real = imports._write_batch
+    calls: list[int] = []
+
+    def deadlocked_once(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            real(*args)  # writes, then PostgreSQL ends the transaction
+            raise OperationalError("deadlock detected") from FakeDeadlock()
+        return real(*args)
+
+    monkeypatch.setattr(imports, "_write_batch", deadlocked_once)
+    library = personal_library(alice)
+    report = imports.import_records(
+        user=alice, library=library, records=PARSERS[Format.BIBTEX](bib(3))
+    )
+    assert len(calls) == 2
+    assert [item.outcome for item in report.items] == ["added"] * 3
+    assert Entry.objects.filter(library=library).count() == 3
+
+    def other_error(*args: Any) -> Any:
+        raise OperationalError("server closed the connection") from Exception()
+
+    monkeypatch.setattr(imports, "_write_batch", other_error)
+    with pytest.raises(OperationalError):
+        imports.import_records(
+            user=alice, library=library, records=PARSERS[Format.BIBTEX](bib(2, 9))
+        )
