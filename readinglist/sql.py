@@ -25,3 +25,11 @@ def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+
+
+def is_deadlock(error: Exception) -> bool:
+    """Whether PostgreSQL ended this statement's transaction to break a deadlock."""
+    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED

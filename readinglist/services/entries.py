@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from readinglist import sql
@@ -52,6 +52,10 @@ class SaveResult:
     identifiers: dict[str, str] | None = None
 
 
+# A save that PostgreSQL ended to break a deadlock is tried again this many times in all.
+SAVE_ATTEMPTS = 3
+
+
 def save_paper(
     *,
     user: User,
@@ -71,7 +75,40 @@ def save_paper(
     removed), an identical note is not repeated. Nothing here changes the global paper beyond
     creating it: its metadata comes from registries, queued here for a new paper. The entry
     gets its citation key once it has its authors (`citekey`, a file's own key, if free).
+
+    A new paper's identifiers are written before the library's lock is taken, so a save and
+    an import batch bringing the same new paper can deadlock; PostgreSQL ends one, and a
+    save it ended runs again (the batch has committed or rolled back by then).
     """
+    for attempt in range(1, SAVE_ATTEMPTS + 1):
+        try:
+            return _save_paper_once(
+                user=user,
+                url=url,
+                metadata=metadata,
+                library=library,
+                tags=tags,
+                note=note,
+                status=status,
+                citekey=citekey,
+            )
+        except OperationalError as error:
+            if attempt == SAVE_ATTEMPTS or not sql.is_deadlock(error):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_paper_once(
+    *,
+    user: User,
+    url: str,
+    metadata: PageMetadata | None,
+    library: Library | None,
+    tags: Sequence[str],
+    note: str,
+    status: str | None,
+    citekey: str,
+) -> SaveResult:
     wanted = wanted_tags(tags)
     body = note.strip()
     with transaction.atomic():

@@ -40,6 +40,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from readinglist import sql
 from readinglist.access import LibraryNotWritable, NotVisible, require_writable
 from readinglist.errors import DomainError
 from readinglist.io.citekeys import VALID_CITEKEY
@@ -80,7 +81,6 @@ logger = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 250
 # A batch ended by a deadlock is tried again this many times in all.
 BATCH_ATTEMPTS = 3
-DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 OUTCOMES: tuple[Outcome, ...] = ("added", "merged", "unchanged", "skipped", "invalid")
 # More records than this run as a job on the worker (the request answers 202 at once).
 BACKGROUND_THRESHOLD = 100
@@ -211,13 +211,9 @@ def import_records(
                 # back, the batch lets that save commit, then finds its paper.
                 seen.clear()
                 seen.update(before)
-                if attempt == BATCH_ATTEMPTS or not is_deadlock(error):
+                if attempt == BATCH_ATTEMPTS or not sql.is_deadlock(error):
                     raise
     return report
-
-
-def is_deadlock(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
 
 
 def _write_batch(

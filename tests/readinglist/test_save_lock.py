@@ -134,3 +134,35 @@ def test_a_key_whose_first_forms_are_all_taken_still_gets_the_next_free_one(alic
 
     keys = list(Entry.objects.order_by("id").values_list("citekey", flat=True))
     assert keys == [with_suffix("vaswani2017attention", n) for n in range(36)]
+
+
+class FakeDeadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_save_ended_by_a_deadlock_runs_again_once_and_leaves_one_entry(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import OperationalError
+
+    real = entries.begin_library_write
+    calls: list[int] = []
+
+    def deadlocked_once(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:  # the new paper and its identifiers are written by now
+            raise OperationalError("deadlock detected") from FakeDeadlock()
+        return real(**kwargs)
+
+    monkeypatch.setattr(entries, "begin_library_write", deadlocked_once)
+    result = save_paper(user=alice, url="arXiv:2301.00001", tags=["x"])
+    assert len(calls) == 2
+    assert Entry.objects.filter(library=personal_library(alice)).count() == 1
+    assert result.entry.paper.identifiers.count() == 1
+
+    def always_lost(**kwargs: Any) -> Any:
+        raise OperationalError("server closed the connection") from Exception()
+
+    monkeypatch.setattr(entries, "begin_library_write", always_lost)
+    with pytest.raises(OperationalError):
+        save_paper(user=alice, url="arXiv:2301.00002")
