@@ -76,6 +76,13 @@ ext.commands.onCommand.addListener(async (command, tab) => {
   await saveTab(active).catch(() => markTab(active.id, "!").catch(() => {}));
 });
 
+if (ext.tabs.onRemoved) {
+  ext.tabs.onRemoved.addListener((tabId) => {
+    tabHighlights.delete(tabId);
+    if (sessionStore) sessionStore.remove(`highlights:${tabId}`).catch(() => {});
+  });
+}
+
 ext.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (change.status === "complete" && tab.url) updateBadge(tabId, tab.url).catch(() => {});
 });
@@ -398,6 +405,68 @@ const CONTENT_SCRIPT_MESSAGES = new Set([
 
 const MAX_HIGHLIGHT_ENTRIES = 10;
 
+/**
+ * The URL whose highlights a tab may see: the content script's canonical URL only when it is on
+ * the tab's own site, so a page cannot name another paper in its canonical link and have the
+ * lab's highlights on that paper drawn into its DOM.
+ */
+function highlightPageUrl(message, sender) {
+  const tabUrl = (sender && ((sender.tab && sender.tab.url) || sender.url)) || "";
+  if (!tabUrl) return String((message && message.url) || "");
+  let claimed;
+  let actual;
+  try {
+    claimed = new URL(String(message.url));
+    actual = new URL(tabUrl);
+  } catch {
+    return tabUrl;
+  }
+  if (!/^https?:$/.test(claimed.protocol)) return tabUrl;
+  if (claimed.hostname === actual.hostname) return claimed.href;
+  const site = RL.registrableDomain(actual.hostname);
+  return site && RL.registrableDomain(claimed.hostname) === site ? claimed.href : tabUrl;
+}
+
+// Ids of the highlights handed to each tab: a page may edit or delete only those. Mirrored in
+// storage.session (where there is one) so a restarted worker still knows them.
+const tabHighlights = new Map(); // tabId -> Set of ids
+const sessionStore = ext.storage && ext.storage.session;
+
+async function tabHighlightIds(tabId) {
+  if (!tabHighlights.has(tabId) && sessionStore) {
+    const key = `highlights:${tabId}`;
+    const got = await sessionStore.get(key).catch(() => ({}));
+    if (!tabHighlights.has(tabId) && Array.isArray(got[key])) tabHighlights.set(tabId, new Set(got[key]));
+  }
+  if (!tabHighlights.has(tabId)) tabHighlights.set(tabId, new Set());
+  return tabHighlights.get(tabId);
+}
+
+async function rememberHighlights(tabId, ids, { replace = false } = {}) {
+  if (tabId == null) return;
+  const set = replace ? new Set() : await tabHighlightIds(tabId);
+  for (const id of ids) set.add(Number(id));
+  tabHighlights.set(tabId, set);
+  if (sessionStore) await sessionStore.set({ [`highlights:${tabId}`]: [...set] }).catch(() => {});
+}
+
+async function forgetHighlight(tabId, id) {
+  const set = await tabHighlightIds(tabId);
+  set.delete(id);
+  if (sessionStore) await sessionStore.set({ [`highlights:${tabId}`]: [...set] }).catch(() => {});
+}
+
+/** The highlight id of an update or delete, when the sender's tab was given it; else it throws. */
+async function ownedHighlightId(message, sender) {
+  const id = Number(message.id);
+  const tabId = sender && sender.tab ? sender.tab.id : null;
+  if (!fromContentScript(sender)) return id; // the extension's own pages
+  if (tabId == null || !Number.isInteger(id) || !(await tabHighlightIds(tabId)).has(id)) {
+    throw new Error("This highlight is not on this page.");
+  }
+  return id;
+}
+
 async function pageEntries(url) {
   const { data } = await api.lookup([url]);
   const result = (data.results || [])[0] || {};
@@ -473,20 +542,26 @@ const HANDLERS = {
   async "lookup-local"(message) {
     return { target: (await oneClickTarget()).name, results: await localLookup(message.items) };
   },
-  async highlights(message) {
+  async highlights(message, sender) {
     if (!(await load("token", ""))) return { loggedIn: false, highlights: [] };
-    const refused = refusal({ url: message.url });
+    const url = highlightPageUrl(message, sender);
+    const refused = refusal({ url });
     if (refused) return { loggedIn: true, highlights: [] };
     const userId = await currentUserId();
-    const entries = (await pageEntries(message.url)).slice(0, MAX_HIGHLIGHT_ENTRIES);
+    const entries = (await pageEntries(url)).slice(0, MAX_HIGHLIGHT_ENTRIES);
     const lists = await Promise.all(entries.map((entry) => api.highlights(entry.id)));
     const highlights = lists.flatMap((list, i) => list.map((h) => shownHighlight(h, entries[i], userId)));
+    // A fresh list is the page (re)loading: the ids of the page before it no longer apply.
+    await rememberHighlights(sender && sender.tab ? sender.tab.id : null, highlights.map((h) => h.id), { replace: true });
     return { loggedIn: true, highlights };
   },
   async "highlight-create"(message, sender) {
     if (!(await load("token", ""))) throw new api.ApiError(401, null, "Log in to highlight.");
     const selectors = cleanSelectors(message.selectors);
-    const entry = await highlightTarget({ url: message.url, metadata: message.metadata });
+    const url = highlightPageUrl(message, sender);
+    // The metadata describes the canonical page; with the tab's own URL instead, the server reads it.
+    const metadata = url === message.url ? message.metadata : undefined;
+    const entry = await highlightTarget({ url, metadata });
     const body = { entry: entry.id, selectors, offset_unit: "utf16" };
     if (message.comment) body.comment = String(message.comment).slice(0, 100000);
     const { data } = await api.createHighlight(body, crypto.randomUUID());
@@ -495,14 +570,18 @@ const HANDLERS = {
       // Saved just now for this highlight: the page's save button looks its paper up again.
       if (entry.justSaved) ext.tabs.sendMessage(sender.tab.id, { type: "session", loggedIn: true }).catch(() => {});
     }
+    await rememberHighlights(sender && sender.tab ? sender.tab.id : null, [data.id]);
     return { highlight: shownHighlight(data, entry, await currentUserId()) };
   },
-  async "highlight-update"(message) {
-    const { data } = await api.updateHighlight(Number(message.id), { comment: String(message.comment ?? "").slice(0, 100000) });
+  async "highlight-update"(message, sender) {
+    const id = await ownedHighlightId(message, sender);
+    const { data } = await api.updateHighlight(id, { comment: String(message.comment ?? "").slice(0, 100000) });
     return { highlight: { id: data.id, comment: data.comment, version: data.version } };
   },
-  async "highlight-delete"(message) {
-    await api.deleteHighlight(Number(message.id));
+  async "highlight-delete"(message, sender) {
+    const id = await ownedHighlightId(message, sender);
+    await api.deleteHighlight(id);
+    if (sender && sender.tab) await forgetHighlight(sender.tab.id, id);
     return { deleted: true };
   },
   async "open-options"() {

@@ -175,6 +175,38 @@ test("title: a site name ahead of the title is cut, a title's own lead-in is kep
   assert.equal(extract(own).title, "BERT: Pre-training of deep bidirectional transformers");
 });
 
+test("title: a title's own lead-in is kept when it matches a subdomain, the venue or a declared title", () => {
+  // A project page's subdomain is not the site's name (the registrable domain is github.io).
+  const nerfies = extract("<title>Nerfies: Deformable Neural Radiance Fields</title>", "", "https://nerfies.github.io/");
+  assert.equal(nerfies.title, "Nerfies: Deformable Neural Radiance Fields");
+  // citation_title is the paper's own title, even when it starts with the site's name.
+  const pytorch = extract(`<meta name="citation_title" content="PyTorch: An Imperative Style, High-Performance Deep Learning Library">`, "", "https://pytorch.org/papers/pytorch");
+  assert.equal(pytorch.title, "PyTorch: An Imperative Style, High-Performance Deep Learning Library");
+  // Nor is the venue a prefix to cut.
+  const science = extract(
+    `<meta name="citation_title" content="Science: The Endless Frontier"><meta name="citation_journal_title" content="Science">`,
+    "",
+    "https://www.example.org/doi/10.1126/science.1",
+  );
+  assert.equal(science.title, "Science: The Endless Frontier");
+  assert.equal(science.venue, "Science");
+  const wikidata = extract(
+    `<meta property="og:site_name" content="Wikidata"><meta name="citation_title" content="Wikidata: a free collaborative knowledgebase">`,
+    "",
+    "https://www.wikidata.org/wiki/Q18507561",
+  );
+  assert.equal(wikidata.title, "Wikidata: a free collaborative knowledgebase");
+});
+
+test("registrable label: the label before the public suffix, two-part suffixes included", () => {
+  assert.equal(RL.registrableLabel("www.plosone.org"), "plosone");
+  assert.equal(RL.registrableLabel("nerfies.github.io"), "github");
+  assert.equal(RL.registrableLabel("www.cam.ac.uk"), "cam");
+  assert.equal(RL.registrableLabel("journals.example.com.au"), "example");
+  assert.equal(RL.registrableLabel("bbc.co.uk"), "bbc");
+  assert.equal(RL.registrableLabel("localhost"), "");
+});
+
 test("DOI from older platforms' URLs: info:doi paths and doi/id query parameters", () => {
   const ids = (url) => RL.identifiersFromUrl(url);
   assert.equal(ids("https://www.plosone.org/article/info%3Adoi%2F10.1371%2Fjournal.pone.0012345").doi, "10.1371/journal.pone.0012345");

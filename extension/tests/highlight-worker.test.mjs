@@ -52,12 +52,12 @@ globalThis.fetch = async (url, init) => {
   const body = init.body ? JSON.parse(init.body) : undefined;
   fake.requests.push({ url: url.replace("http://127.0.0.1:8000", ""), method: init.method, body, headers: init.headers });
   const { status, body: answer } = fake.answer(url.replace("http://127.0.0.1:8000", ""), init, body);
-  return new Response(answer === undefined ? "" : JSON.stringify(answer), { status });
+  return new Response(answer === undefined || status === 204 ? null : JSON.stringify(answer), { status });
 };
 
 await import("../src/background.js");
 
-const fromPage = { url: "https://arxiv.org/abs/2106.09608", tab: { id: 7 } };
+const fromPage = { url: "https://arxiv.org/abs/2106.09608", tab: { id: 7, url: "https://arxiv.org/abs/2106.09608" } };
 function message(msg, sender = fromPage) {
   const [listener] = chrome.runtime.onMessage.listeners;
   return new Promise((resolve) => listener(msg, sender, resolve));
@@ -159,7 +159,9 @@ test("logged out: no highlights and no request", async () => {
 });
 
 test("a note is a PATCH of the comment; delete is a DELETE", async () => {
-  fake.answer = server();
+  fake.answer = server({ entries: [{ id: 4, library: 1, kind: "personal" }], highlights: { 4: [{ id: 55, entry: 4, author: 9, selectors: [QUOTE] }] } });
+  await message({ type: "highlights", url: PAGE });
+  fake.requests.length = 0;
   const changed = await message({ type: "highlight-update", id: 55, comment: "Compare with Dreamer" });
   await message({ type: "highlight-delete", id: 55 });
 
@@ -191,4 +193,63 @@ test("the context menu item and the shortcut ask the page's content script for i
     ],
   );
   assert.equal(fake.requests.filter((r) => r.url !== "/api/v1/notifications/?unread=true&limit=1").length, 0);
+});
+
+test("a canonical URL on another site is ignored: the tab's own page is looked up instead", async () => {
+  fake.answer = server();
+  const tab = { id: 21, url: "https://evil.example.net/paper" };
+  await message({ type: "highlights", url: PAGE }, { url: tab.url, tab });
+  await message({ type: "highlight-create", url: PAGE, metadata: { title: "Spoofed" }, selectors: [QUOTE] }, { url: tab.url, tab });
+
+  const lookups = posts("/api/v1/lookup").map((r) => JSON.stringify(r.body));
+  assert.equal(lookups.length, 2);
+  for (const body of lookups) {
+    assert.ok(body.includes("https://evil.example.net/paper"), body);
+    assert.ok(!body.includes("arxiv.org"), body);
+  }
+  // Saved under the tab's URL, without the page's claims about another paper.
+  assert.equal(posts("/api/v1/save")[0].body.url, "https://evil.example.net/paper");
+  assert.equal(posts("/api/v1/save")[0].body.metadata, undefined);
+});
+
+test("a canonical URL on the tab's own site (same host or registrable domain) is used", async () => {
+  fake.answer = server();
+  for (const tabUrl of ["https://arxiv.org/abs/2106.09608v2", "https://export.arxiv.org/abs/2106.09608"]) {
+    fake.requests.length = 0;
+    const tab = { id: 22, url: tabUrl };
+    await message({ type: "highlights", url: PAGE }, { url: tabUrl, tab });
+    assert.ok(JSON.stringify(posts("/api/v1/lookup")[0].body).includes(PAGE), tabUrl);
+  }
+  // A shared suffix is not a site: example.co.uk and other.co.uk are two sites.
+  fake.requests.length = 0;
+  const tab = { id: 23, url: "https://journal.other.co.uk/a/1" };
+  await message({ type: "highlights", url: "https://www.example.co.uk/a/1" }, { url: tab.url, tab });
+  const body = JSON.stringify(posts("/api/v1/lookup")[0].body);
+  assert.ok(body.includes("journal.other.co.uk") && !body.includes("example.co.uk"), body);
+});
+
+test("a page may edit or delete only the highlights it was given; any other id is refused unsent", async () => {
+  fake.answer = server({ entries: [{ id: 4, library: 1, kind: "personal" }], highlights: { 4: [{ id: 56, entry: 4, author: 9, selectors: [QUOTE] }] } });
+  const tab = { id: 24, url: PAGE };
+  // Nothing given to this tab yet: refused.
+  const early = await message({ type: "highlight-delete", id: 55 }, { url: PAGE, tab });
+  assert.ok(early.error);
+  await message({ type: "highlights", url: PAGE }, { url: PAGE, tab });
+  fake.requests.length = 0;
+  const changed = await message({ type: "highlight-update", id: 55, comment: "x" }, { url: PAGE, tab });
+  const deleted = await message({ type: "highlight-delete", id: 55 }, { url: PAGE, tab });
+  // Another tab's ids are not this tab's.
+  const other = await message({ type: "highlight-delete", id: 56 }, { url: PAGE, tab: { id: 25, url: PAGE } });
+  assert.ok(changed.error && deleted.error && other.error);
+  assert.equal(fake.requests.length, 0);
+  // Its own highlight (56) and one it just created (55) are allowed.
+  await message({ type: "highlight-update", id: 56, comment: "ok" }, { url: PAGE, tab });
+  const created = await message({ type: "highlight-create", url: PAGE, selectors: [QUOTE] }, { url: PAGE, tab });
+  assert.equal(created.highlight.id, 55, JSON.stringify(created));
+  const mine = await message({ type: "highlight-delete", id: 55 }, { url: PAGE, tab });
+  assert.equal(mine.deleted, true, JSON.stringify(mine));
+  assert.equal(mine.deleted, true);
+  // Deleted once, it is no longer this page's.
+  const again = await message({ type: "highlight-delete", id: 55 }, { url: PAGE, tab });
+  assert.ok(again.error);
 });

@@ -195,8 +195,8 @@
     if (!found) return false; // the page no longer has this passage
     const remove = H.draw(found.range, {
       [MARK]: String(highlight.id),
+      // No author name here: page scripts read the DOM; the name shows only in the closed card.
       "data-rl-mine": highlight.mine ? "true" : "false",
-      title: highlight.mine ? "Your highlight" : `Highlighted by ${highlight.author_name}`,
     });
     drawn.set(highlight.id, { highlight, remove });
     return true;

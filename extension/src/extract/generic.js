@@ -168,7 +168,7 @@
   }
 
   const SEPARATOR_TAIL = /^(.*\S)\s+[|–—:-]\s+([^|–—]+)$/;
-const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
+  const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
   // "lingbuzz/008324", "PMC6851403", "w29971": a digit and a letter or a slash, no spaces.
   const ID_LIKE = /^(?=[^\s]*\d)(?=[^\s]*[A-Za-z/])[\w./:-]+$/;
 
@@ -186,7 +186,7 @@ const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
    * A title without the tails sites add to it ("Title - lingbuzz/008324", "Title | Nature"):
    * cut only when the tail is one of `names` (site, venue, publisher) or looks like an id.
    */
-  function stripSiteSuffix(title, names) {
+  function stripSiteSuffix(title, names, headNames = []) {
     const known = new Set(names.map(fold).filter(Boolean));
     let t = clean(title);
     for (let i = 0; i < 3; i++) {
@@ -197,16 +197,34 @@ const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
       if (!isName && !(ID_LIKE.test(tail) && tail.length <= 40)) break;
       t = clean(m[1]);
     }
-    // The same names ahead of the title ("PLoS ONE: Title", "Nature - Title"); compared without
-    // spaces too, so "PLoS ONE" matches the host's "plosone". A title's own lead-in ("BERT:
-    // Pre-training …") is not a site name and stays.
-    const squeezed = new Set([...known].map((n) => n.replace(/ /g, "")));
+    // A site's own name ahead of the title ("PLoS ONE: Title", "Nature - Title"), only among
+    // `headNames` (the site's declared name and its registrable domain's label, never the venue
+    // or a project subdomain: "Nerfies: …" on nerfies.github.io and "Science: …" in Science are
+    // titles). Compared without spaces too, so "PLoS ONE" matches the domain's "plosone".
+    const lead = new Set(headNames.map(fold).filter(Boolean));
+    const squeezed = new Set([...lead].map((n) => n.replace(/ /g, "")));
     const head = t.match(SEPARATOR_HEAD);
     if (head && clean(head[2]).length >= 12) {
-      const lead = fold(head[1]);
-      if (known.has(lead) || squeezed.has(lead.replace(/ /g, ""))) t = clean(head[2]);
+      const first = fold(head[1]);
+      if (lead.has(first) || squeezed.has(first.replace(/ /g, ""))) t = clean(head[2]);
     }
     return t;
+  }
+
+  // Second-level labels under a country code that are a suffix with it (co.uk, ac.uk, com.au).
+  const SECOND_LEVEL = new Set(["ac", "co", "com", "edu", "gov", "net", "org", "or", "ne", "go"]);
+
+  /** The public suffix and the label before it: www.plosone.org → "plosone.org", a.b.ac.uk → "b.ac.uk". */
+  function registrableDomain(host) {
+    const labels = String(host || "").toLowerCase().replace(/\.$/, "").split(".").filter(Boolean);
+    if (labels.length < 2 || labels.every((l) => /^\d+$/.test(l))) return "";
+    const twoPart = labels.length >= 3 && labels[labels.length - 1].length === 2 && SECOND_LEVEL.has(labels[labels.length - 2]);
+    return labels.slice(-(twoPart ? 3 : 2)).join(".");
+  }
+
+  /** The label before the public suffix: www.plosone.org → "plosone", nerfies.github.io → "github". */
+  function registrableLabel(host) {
+    return registrableDomain(host).split(".")[0];
   }
 
   /** Strip a site's affixes from a <title>. */
@@ -549,7 +567,11 @@ const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
       host,
       host.split(".")[0],
     ].filter(Boolean);
-    if (metadata.title) metadata.title = stripSiteSuffix(metadata.title, siteNames);
+    // A prefix cut only on the titles sites decorate (<title>, og:title); a citation_title,
+    // dc.title or JSON-LD name is the paper's own, lead-in included ("PyTorch: An Imperative …").
+    const decorated = ["og", "document"].includes(metadata.field_sources.title);
+    const headNames = decorated ? [meta.first("og:site_name"), meta.first("application-name"), registrableLabel(host)] : [];
+    if (metadata.title) metadata.title = stripSiteSuffix(metadata.title, siteNames, headNames);
     const abstract = chooseAbstract(doc, fams, skip, metadata.title, siteNames);
     if (abstract) {
       metadata.abstract = abstract.value;
@@ -583,5 +605,5 @@ const SEPARATOR_HEAD = /^([^|–—:]{2,60}?)\s*(?::|\s[|–—-])\s+(.+)$/;
     return url;
   }
 
-  Object.assign(RL, { extractGeneric, jsonLdNodes, scholarlyNode, stripTitle, stripSiteSuffix, canonicalUrl });
+  Object.assign(RL, { extractGeneric, jsonLdNodes, scholarlyNode, stripTitle, stripSiteSuffix, registrableDomain, registrableLabel, canonicalUrl });
 })(globalThis);
