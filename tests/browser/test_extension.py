@@ -18,6 +18,7 @@ from readinglist.services.annotations import create_highlight
 from readinglist.services.entries import save_paper
 from readinglist.services.labs import add_member, create_lab
 from tests.browser.conftest import FlakyProxy, log_in
+from tests.browser.selection import ABSTRACT_PHRASE, PHRASE_BOX
 from tests.browser.shadow import ShadowButtons
 from tests.conftest import FIXTURE_PAGES
 from tests.factories import UserFactory
@@ -593,28 +594,12 @@ def test_a_page_script_cannot_click_the_button(
 # ---- highlights ---------------------------------------------------------------------------
 
 ARXIV_ABS = "https://arxiv.org/abs/2106.09608v2"
-ABSTRACT_PHRASE = "World models improve a learning agent's ability"
 
 
 def drag_select(page: Any, phrase: str) -> str:
     """Select `phrase` with the mouse, as a person does; returns what the page then has selected."""
     box = page.evaluate(
-        """(phrase) => {
-          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            const at = node.data.indexOf(phrase);
-            if (at < 0) continue;
-            node.parentElement.scrollIntoView({block: 'center'});
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + phrase.length);
-            const rects = [...range.getClientRects()];
-            const first = rects[0], last = rects[rects.length - 1];
-            return {x0: first.left + 1, y0: first.top + first.height / 2,
-                    x1: last.right - 1, y1: last.top + last.height / 2};
-          }
-          return null;
-        }""",
+        PHRASE_BOX,
         phrase,
     )
     assert box, f"{phrase!r} is not on the page"

@@ -29,6 +29,7 @@ from readinglist.services.entries import save_paper
 from readinglist.services.labs import add_member, create_lab
 from tests.browser.conftest import EXTENSION, PASSWORD, ROUTES, FlakyProxy
 from tests.browser.firefox import FIREFOX, KEYS, Firefox, ShadowButtons, Tab
+from tests.browser.selection import ABSTRACT_PHRASE, PHRASE_BOX
 from tests.conftest import FIXTURE_PAGES
 from tests.factories import UserFactory
 
@@ -222,28 +223,10 @@ def test_firefox_listing_buttons_and_one_batch_lookup(
     ]
 
 
-ABSTRACT_PHRASE = "World models improve a learning agent's ability"
-
-
 def drag_select(tab: Tab, phrase: str) -> str:
     """Select `phrase` with the mouse, as a person does; returns what the page then has selected."""
     box = tab.call(
-        """(phrase) => {
-          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            const at = node.data.indexOf(phrase);
-            if (at < 0) continue;
-            node.parentElement.scrollIntoView({block: 'center'});
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + phrase.length);
-            const rects = [...range.getClientRects()];
-            const first = rects[0], last = rects[rects.length - 1];
-            return {x0: first.left + 1, y0: first.top + first.height / 2,
-                    x1: last.right - 1, y1: last.top + last.height / 2};
-          }
-          return null;
-        }""",
+        PHRASE_BOX,
         {"type": "string", "value": phrase},
     )
     assert box, f"{phrase!r} is not on the page"
