@@ -22,9 +22,14 @@ def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
 def in_ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     """`column` is one of `ids`: one array parameter on PostgreSQL (a query text psycopg can
     cache), a placeholder per id elsewhere."""
+    return in_values(column, ids)
+
+
+def in_values(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column` is one of `values` (all of one type), as `in_ids` writes it."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE

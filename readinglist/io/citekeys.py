@@ -73,7 +73,7 @@ def free_key(base: str, taken: set[str]) -> str:
 
 
 def _suffix(n: int) -> str:
-    """0 -> "" (the first keeps the bare key), 1 -> "b", ..., 24 -> "z", 25 -> "aa" ..."""
+    """0 -> "" (the first keeps the bare key), 1 -> "b", ..., 25 -> "z", 26 -> "aa" ..."""
     if n == 0:
         return ""
     letters = ""
@@ -82,6 +82,16 @@ def _suffix(n: int) -> str:
         n, rest = divmod(n - 1, 26)
         letters = chr(ord("a") + rest) + letters
     return letters
+
+
+def suffix_number(letters: str) -> int:
+    """Which form `letters` (lower-case a-z) make as a suffix: `_suffix` undone ("" and "a",
+    which `_suffix` never makes, are 0). Forms sort by length, then alphabetically, in the
+    order of these numbers."""
+    value = 0
+    for letter in letters:
+        value = value * 26 + ord(letter) - ord("a") + 1
+    return max(value - 1, 0)
 
 
 def assign_citekeys(records: Iterable[Record]) -> list[str]:

@@ -18,7 +18,14 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from readinglist.io.citekeys import VALID_CITEKEY, base_key, free_key, with_suffix
+from readinglist import sql
+from readinglist.io.citekeys import (
+    VALID_CITEKEY,
+    base_key,
+    free_key,
+    suffix_number,
+    with_suffix,
+)
 from readinglist.io.records import Record
 from readinglist.models import Entry, Paper
 from readinglist.services.versioning import begin_library_write
@@ -33,29 +40,61 @@ def _candidate(entry: Entry, pattern: str) -> str:
     return base_key(work, pattern)
 
 
-# How many forms of a key (bare, then suffixed) `_taken` asks for by value.
+# How many forms of a key (bare, then suffixed) are asked for by value at a time.
 _FORMS_ASKED = 32
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _taken(library_id: int, *, prefix: str, besides: int | None) -> set[str]:
-    """The library's keys (lower-cased) among the forms `free_key` tries for `prefix`, other
-    than `besides`'s.
+def _taken_forms(
+    library_id: int, base: str, numbers: range, *, besides: int | None
+) -> tuple[set[str], int]:
+    """Which of `base`'s forms numbered `numbers` other entries of the library have as keys
+    (lower-cased), and the number of the highest form any of them has.
 
-    Asked for by value, so the (library, lower(citekey)) unique index answers: saves run this
-    under the library lock, where matching by prefix read every key of the library. Only when
-    all of those forms are taken are the library's keys read by prefix."""
-    keys = Entry.objects.filter(library_id=library_id).exclude(citekey="")
+    Hand-written, as saves run it under the library lock: the forms are asked for by value
+    and the highest form is one row of a range of the (library, lower(citekey)) unique index,
+    so neither reads every key that starts with `base`. Forms are `base` and letters only,
+    and sort by length, then alphabetically, in the order they are numbered."""
+    table = Entry._meta.db_table
+    low = base.lower()
+    forms = [with_suffix(base, n).lower() for n in numbers]
+    matching, params = sql.in_values("lower(citekey)", forms)
+    other = besides or 0  # ids start at 1
+    found = sql.rows(
+        f"SELECT 0, lower(citekey) FROM {table}"
+        # `citekey <> ''` lets the unique index, which leaves out entries without keys, answer.
+        f" WHERE library_id = %s AND citekey <> '' AND id <> %s AND {matching}"
+        " UNION ALL SELECT 1, lowered FROM ("
+        f" SELECT lower(citekey) AS lowered FROM {table}"
+        " WHERE library_id = %s AND citekey <> '' AND id <> %s"
+        " AND lower(citekey) >= %s AND lower(citekey) < %s"  # "{" follows "z"
+        " AND ltrim(substr(lower(citekey), %s), %s) = ''"
+        " ORDER BY length(lower(citekey)) DESC, lower(citekey) DESC LIMIT 1) AS highest",
+        [library_id, other, *params, library_id, other, low, low + "{", len(low) + 1, _LETTERS],
+    )
+    taken = {key for highest, key in found if not highest}
+    top = next((key for highest, key in found if highest), low)
+    return taken, suffix_number(top[len(low) :])
+
+
+def _free_form(library_id: int, *, base: str, besides: int | None) -> str:
+    """The first form of `base` that no other entry of the library has as its key; past the
+    first `_FORMS_ASKED` forms, the first free one after the highest taken."""
+    taken, highest = _taken_forms(library_id, base, range(_FORMS_ASKED), besides=besides)
+    if len(taken) < _FORMS_ASKED:
+        return free_key(base, taken)
+    # Dozens of entries share this key (a long run of untitled saves, say): go on after the
+    # highest form. Only a collation that sorts keys unlike C could hide the highest, so the
+    # forms after it are checked, and all keys read if those are taken too.
+    numbers = range(highest + 1, highest + 1 + _FORMS_ASKED)
+    taken, _ = _taken_forms(library_id, base, numbers, besides=besides)
+    for n in numbers:
+        if (key := with_suffix(base, n)).lower() not in taken:
+            return key
+    keys = Entry.objects.filter(library_id=library_id, citekey__istartswith=base)
     if besides is not None:
         keys = keys.exclude(pk=besides)
-    forms = [with_suffix(prefix, n).lower() for n in range(_FORMS_ASKED)]
-    lowered = keys.annotate(lowered=Lower("citekey"))
-    taken = set(lowered.filter(lowered__in=forms).values_list("lowered", flat=True))
-    if len(taken) < len(forms):
-        return taken
-    return {
-        key.lower()
-        for key in keys.filter(citekey__istartswith=prefix).values_list("citekey", flat=True)
-    }
+    return free_key(base, {key.lower() for key in keys.values_list("citekey", flat=True)})
 
 
 def is_key_ready(entry: Entry, paper: Paper) -> bool:
@@ -81,7 +120,7 @@ def adopt_citekey(
         others = (
             taken - {entry.citekey.lower()}
             if taken is not None
-            else _taken(entry.library_id, prefix=wanted, besides=entry.pk)
+            else _taken_forms(entry.library_id, wanted, range(1), besides=entry.pk)[0]
         )
         if wanted in entry.citekey_aliases or wanted.lower() in others:
             return False
@@ -89,8 +128,9 @@ def adopt_citekey(
         return True
     base = wanted if valid_wanted else _candidate(entry, pattern)
     if taken is None:
-        taken = _taken(entry.library_id, prefix=base, besides=entry.pk)
-    entry.citekey = free_key(base, taken)
+        entry.citekey = _free_form(entry.library_id, base=base, besides=entry.pk)
+    else:
+        entry.citekey = free_key(base, taken)
     return True
 
 

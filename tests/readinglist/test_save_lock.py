@@ -128,12 +128,55 @@ def test_a_tag_renamed_between_the_read_and_the_lock_is_not_attached_by_its_old_
 
 @pytest.mark.django_db
 def test_a_key_whose_first_forms_are_all_taken_still_gets_the_next_free_one(alice: User) -> None:
-    """Past the forms asked for by value, the library's keys are read by prefix."""
     for n in range(36):
         save_paper(user=alice, url=f"https://example.org/attention/{n}", metadata=METADATA)
 
     keys = list(Entry.objects.order_by("id").values_list("citekey", flat=True))
     assert keys == [with_suffix("vaswani2017attention", n) for n in range(36)]
+
+
+def _entry_keyed(user: User, key: str) -> None:
+    result = save_paper(user=user, url=f"https://k.org/{key}")
+    Entry.objects.filter(pk=result.entry.pk).update(citekey=key)
+
+
+@pytest.mark.django_db
+def test_past_the_first_forms_a_key_follows_the_highest_taken_form_in_a_bounded_read(
+    alice: User,
+) -> None:
+    """Hundreds of entries can share a key (untitled saves): the key after the highest form
+    is found from one row of the index, not by reading every key that shares the prefix."""
+    base = "vaswani2017attention"
+    for n in [*range(40), 300]:  # a gap from 40 to 299: the key goes after the highest
+        _entry_keyed(alice, with_suffix(base, n).upper() if n % 7 == 0 else with_suffix(base, n))
+    # Keys sharing the prefix that are no form of it (a digit, a different letter case of a
+    # longer word is still a form and counts) do not count as the highest.
+    _entry_keyed(alice, base + "2")
+    _entry_keyed(alice, base + "_zzzz")
+
+    with CaptureQueriesContext(connection) as queries:
+        result = save_paper(user=alice, url="https://example.org/attention/new", metadata=METADATA)
+
+    assert result.entry.citekey == with_suffix(base, 301)
+    key_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "lower(citekey)" in q["sql"].lower()
+    ]
+    assert not any("LIKE" in sql for sql in key_reads)  # no read of every such key
+    # The first forms with the highest form, then the forms after the highest.
+    assert len(key_reads) == 2
+
+
+@pytest.mark.django_db
+def test_a_form_taken_after_the_highest_is_skipped(alice: User) -> None:
+    base = "vaswani2017attention"
+    for n in [*range(32), 33]:  # 32 is free but below the highest: the key is 34
+        _entry_keyed(alice, with_suffix(base, n))
+
+    result = save_paper(user=alice, url="https://example.org/attention/new", metadata=METADATA)
+
+    assert result.entry.citekey == with_suffix(base, 34)
 
 
 class FakeDeadlock(Exception):
@@ -166,3 +209,21 @@ def test_a_save_ended_by_a_deadlock_runs_again_once_and_leaves_one_entry(
     monkeypatch.setattr(entries, "begin_library_write", always_lost)
     with pytest.raises(OperationalError):
         save_paper(user=alice, url="arXiv:2301.00002")
+
+
+@pytest.mark.django_db
+def test_when_the_highest_form_is_hidden_every_key_of_the_prefix_is_read(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A collation sorting keys unlike C could hide the highest form from the index range:
+    the forms after the one found are checked by value, then all keys are read."""
+    from readinglist.services import citekeys
+
+    base = "vaswani2017attention"
+    for n in range(70):
+        _entry_keyed(alice, with_suffix(base, n))
+    monkeypatch.setattr(citekeys, "suffix_number", lambda letters: 0)
+
+    result = save_paper(user=alice, url="https://example.org/attention/new", metadata=METADATA)
+
+    assert result.entry.citekey == with_suffix(base, 70)
