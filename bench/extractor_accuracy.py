@@ -104,12 +104,16 @@ def judge(field: str, label: Any, page: dict[str, Any], got: Any) -> str | None:
 
 def fields_of(metadata: dict[str, Any] | None) -> dict[str, Any]:
     md = metadata or {}
+    identifiers = md.get("identifiers") or {}
+    # An arXiv id is its DataCite DOI (10.48550/arXiv.<id>): the extension sends the id alone
+    # and the server derives the DOI (readinglist.identifiers.arxiv_doi).
+    arxiv = identifiers.get("arxiv")
     return {
         "title": md.get("title") or "",
         "authors": list(md.get("authors") or []),
         "year": (md.get("published") or "")[:4],
         "venue": md.get("venue") or "",
-        "doi": (md.get("identifiers") or {}).get("doi") or "",
+        "doi": identifiers.get("doi") or (f"10.48550/arXiv.{arxiv}" if arxiv else ""),
         "abstract": md.get("abstract") or "",
     }
 

@@ -205,3 +205,13 @@ test("ACL Anthology: event and volume pages are not papers; paper pages are", ()
   assert.equal(RL.isListingUrl("https://arxiv.org/list/cs.CL/new"), true);
   assert.equal(RL.isListingUrl("https://arxiv.org/abs/2106.09608"), false);
 });
+
+test("arXiv abstract page: the venue is the journal reference, else arXiv (as the server's record)", () => {
+  const abs = (extra) =>
+    page(`<meta name="citation_title" content="Attention Is All You Need"><meta name="citation_arxiv_id" content="1706.03762">`, `
+      <h1 class="title">Title: Attention Is All You Need</h1><div class="authors"><a>Ashish Vaswani</a></div>
+      <table>${extra}</table>`);
+  assert.equal(RL.extract(abs(""), "https://arxiv.org/abs/1706.03762").metadata.venue, "arXiv");
+  const published = abs(`<tr><td class="tablecell jref">Advances in Neural Information Processing Systems 30 (2017)</td></tr>`);
+  assert.equal(RL.extract(published, "https://arxiv.org/abs/1706.03762").metadata.venue, "Advances in Neural Information Processing Systems 30 (2017)");
+});

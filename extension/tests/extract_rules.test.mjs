@@ -225,3 +225,36 @@ test("meta tags written with value= instead of content= are read; content= wins 
   assert.equal(m.published, "2019-05-02");
   assert.equal(m.identifiers.doi, "10.1101/123456");
 });
+
+test("abstract: the section under an 'Abstract' heading beats a teaser description", () => {
+  const head = `<meta name="citation_title" content="Hybrid fibres for micro-supercapacitors">
+    <meta name="description" content="Hybrid fibres of graphene oxide and carbon nanotubes are made and used to build supercapacitors with a high energy density for small devices.">`;
+  const body = `<div id="articlebody"><div class="section"><h3 class="hidden">Abstract</h3>
+    <p class="lead">Micro-supercapacitors are promising energy storage devices that can complement or even replace batteries in miniaturized portable electronics.</p></div></div>`;
+  assert.match(extract(head, body).abstract, /^Micro-supercapacitors are promising/);
+  // Without a section of its own, the description still serves.
+  assert.match(extract(head).abstract, /^Hybrid fibres of graphene oxide/);
+});
+
+test("abstract: a highlights or graphical-abstract box is not the abstract", () => {
+  const head = `<meta name="citation_title" content="Leatherback turtles in the South West Atlantic">
+    <meta property="og:description" content="Although leatherback turtles are highly migratory, the South West Atlantic subpopula…">`;
+  const body = `
+    <div class="abstract author-highlights"><h2>Highlights</h2><ul><li>The subpopulation of leatherback turtles is very small, with only 172 nesting females tagged.</li></ul></div>
+    <div class="abstract graphical"><h2>Graphical abstract</h2><p>A map of leatherback turtle nesting beaches and their genetic structure along the coast.</p></div>
+    <div class="abstract author"><h2>Abstract</h2><p>Although leatherback turtles are highly migratory and have a wide oceanic distribution, the South West Atlantic subpopulation is small.</p></div>`;
+  assert.match(extract(head, body).abstract, /^Although leatherback turtles are highly migratory and have/);
+});
+
+test("meta values escaped twice are decoded; an unfilled template slot is no author", () => {
+  const head = `<meta name="citation_title" content="Cyclopenta[b]naphthalenes">
+    <meta name="citation_journal_title" content="Advanced Synthesis &amp;amp; Catalysis">
+    <meta name="citation_author" content="Ying-Chieh Wong">
+    <meta name="citation_author" content="$author.firstName $author.lastName">
+    <meta name="citation_author" content="{{ author.name }}">
+    <meta name="dc.description" content="Cerium&amp;#x2010;doped terbium gallium garnet single crystal having a large Verdet constant was grown by the floating zone method for optical devices.">`;
+  const got = extract(head);
+  assert.equal(got.venue, "Advanced Synthesis & Catalysis");
+  assert.deepEqual(got.authors, ["Ying-Chieh Wong"]);
+  assert.match(got.abstract, /^Cerium\u2010doped terbium/);
+});

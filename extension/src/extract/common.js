@@ -32,8 +32,12 @@
   const MARKERS = "†‡*§¶‖#⁎∗⊥";
   const MARKER_RUN = new RegExp(`(?:[\\s,;]*(?:[${MARKERS}]|[\\u00b9\\u00b2\\u00b3\\u2070-\\u2079]+|(?<=[\\p{L}.)\\s,])\\d{1,2}(?![\\d.])))+[\\s,;]*$`, "u");
 
+  // An unfilled template slot ("$author.firstName", "{{ author.name }}") is nobody's name.
+  const TEMPLATE_SLOT = /\$\{?[A-Za-z_][\w.]*|\{\{|\}\}|<%|%>/;
+
   /** One person's name as a page wrote it, without markers, e-mail, a trailing "and" or commas. */
   function cleanAuthor(value) {
+    if (TEMPLATE_SLOT.test(String(value == null ? "" : value))) return "";
     let s = stripTags(value)
       .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
       .replace(new RegExp(`^[\\s\\d${MARKERS}\\u00b9\\u00b2\\u00b3\\u2070-\\u2079,;]+(?=\\p{L})`, "u"), "");
@@ -70,11 +74,27 @@
    * white space (name="dc.title DC.Title"), `itemprop` keys get an "itemprop:" prefix so
    * microdata never collides with named meta tags. Empty contents are dropped.
    */
+  const NAMED_ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+  const ENTITY = /&(?:#(\d{1,7})|#x([\da-f]{1,6})|(amp|lt|gt|quot|apos|nbsp));/gi;
+
+  /**
+   * Entities a page escaped twice ("Synthesis &amp;amp; Catalysis" reads "&amp;" once parsed):
+   * a meta value is plain text, so any entity still in it was meant as its character.
+   */
+  function decodeEntities(value) {
+    return value.replace(ENTITY, (whole, dec, hex, name) => {
+      if (name) return NAMED_ENTITIES[name.toLowerCase()];
+      const code = dec ? Number(dec) : parseInt(hex, 16);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    });
+  }
+
   function readMeta(doc) {
     const out = [];
     for (const el of doc.querySelectorAll("meta")) {
       // Some generators write `value=` where HTML says `content=`; browsers keep both.
-      const value = clean(el.hasAttribute("content") ? el.getAttribute("content") : el.getAttribute("value"));
+      const raw = el.hasAttribute("content") ? el.getAttribute("content") : el.getAttribute("value");
+      const value = clean(decodeEntities(String(raw == null ? "" : raw)));
       if (!value) continue;
       const scheme = clean(el.getAttribute("scheme")).toLowerCase();
       const names = [];

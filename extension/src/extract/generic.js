@@ -19,9 +19,12 @@
  * - DOI: also from any meta whose name, property or id says doi, and from itemprop=doi.
  * - date: also schema.org itemprop=datePublished, then <time datetime>.
  * - abstract: a candidate cut short (ending in an ellipsis, or the start of a longer candidate)
- *   gives way to the full text, from a later family or the page's abstract section; a low-trust
- *   description (og:, twitter:, meta description) that is the site's blurb (short, the site's
- *   name, or sharing no word with the title) is not an abstract.
+ *   gives way to the full text, from a later family or the page's abstract section (under an
+ *   "Abstract" heading, never a highlights or graphical-abstract box); a low-trust description
+ *   (og:, twitter:, meta description) gives way to that section, and one that is the site's
+ *   blurb (short, the site's name, or sharing no word with the title) is not an abstract.
+ * - every meta value: entities a page escaped twice ("&amp;amp;") are decoded; an author that
+ *   is an unfilled template slot ("$author.lastName") is dropped.
  */
 (function (root) {
   "use strict";
@@ -479,11 +482,37 @@
     return others.some((o) => o !== candidate && fold(o).length > stem.length && fold(o).startsWith(stem));
   }
 
+  // Sections that sit beside the abstract and are not it: Elsevier's highlights, graphical
+  // abstracts, teasers.
+  const NOT_THE_ABSTRACT = /highlight|graphical|teaser|keyword/i;
+  const ABSTRACT_HEADING = /^(abstract|summary)[:.]?$/i;
+
+  function sectionText(el, heading) {
+    const paragraphs = [...el.querySelectorAll("p")].filter((p) => !heading || !heading.contains(p)).map(text).filter(Boolean);
+    let value = paragraphs.length ? paragraphs.join(" ") : text(el);
+    if (!paragraphs.length && heading) value = value.slice(text(heading).length);
+    return clean(value).replace(/^Abstract[:.]?\s*/i, "");
+  }
+
+  /**
+   * The page's abstract section: the one under a heading that says "Abstract" (or "Summary"),
+   * else the first of the usual abstract containers that is not a highlights or graphical
+   * abstract box.
+   */
   function domAbstract(doc) {
+    for (const heading of doc.querySelectorAll("h1, h2, h3, h4, h5")) {
+      if (!ABSTRACT_HEADING.test(text(heading)) || (heading.closest && heading.closest(NOT_OURS))) continue;
+      const section = heading.parentElement;
+      if (!section || NOT_THE_ABSTRACT.test(`${section.getAttribute("class") || ""} ${section.id || ""}`)) continue;
+      const value = sectionText(section, heading);
+      if (value.split(" ").length >= 12) return value;
+    }
     for (const el of doc.querySelectorAll(ABSTRACT_SECTIONS)) {
       if (el.closest && el.closest(NOT_OURS)) continue;
-      const paragraphs = [...el.querySelectorAll("p")].map(text).filter(Boolean);
-      const value = clean(paragraphs.length ? paragraphs.join(" ") : text(el)).replace(/^Abstract[:.]?\s*/i, "");
+      if (NOT_THE_ABSTRACT.test(`${el.getAttribute("class") || ""} ${el.id || ""}`)) continue;
+      const heading = el.querySelector("h1, h2, h3, h4, h5");
+      if (heading && NOT_THE_ABSTRACT.test(text(heading))) continue;
+      const value = sectionText(el, null);
       if (value.split(" ").length >= 12) return value;
     }
     return "";
@@ -491,7 +520,8 @@
 
   /**
    * The abstract: the first family's candidate that is not cut short and, from the low-trust
-   * families, not the site's blurb; a cut-short one only when nothing better exists.
+   * families, not the site's blurb; a cut-short one only when nothing better exists. The
+   * page's own abstract section beats a low-trust description, which is often a teaser.
    */
   function chooseAbstract(doc, fams, skip, title, siteNames) {
     const candidates = [];
@@ -506,7 +536,7 @@
     }
     const dom = skip.has("document.abstract") ? "" : domAbstract(doc);
     const texts = candidates.map((c) => c.value).concat(dom ? [dom] : []);
-    const whole = candidates.find((c) => !cutShort(c.value, texts));
+    const whole = candidates.find((c) => !cutShort(c.value, texts) && !(dom && LOW_TRUST.has(c.source)));
     if (whole) return whole;
     if (dom && !cutShort(dom, texts)) return { value: dom, source: "site" };
     if (candidates.length) {

@@ -124,7 +124,10 @@
       });
       const journalDoi = text(doc.querySelector("td.tablecell.doi a"));
       if (journalDoi && !result.metadata.identifiers.doi) result.metadata.identifiers.doi = RL.normalizeDoi(journalDoi);
+      fillSite(result, { venue: text(doc.querySelector("td.tablecell.jref")) });
     }
+    // As the server's arXiv record says: the journal it appeared in, else arXiv itself.
+    fillSite(result, { venue: "arXiv" });
     const pdf = result.metadata.pdf_url;
     if (!pdf || /^https?:\/\/(export\.)?arxiv\.org\/pdf\//.test(pdf)) result.metadata.pdf_url = `https://arxiv.org/pdf/${id}`;
     if (!result.metadata.identifiers.doi) delete result.metadata.identifiers.doi;
