@@ -84,16 +84,6 @@ def _suffix(n: int) -> str:
     return letters
 
 
-def suffix_number(letters: str) -> int:
-    """Which form `letters` (lower-case a-z) make as a suffix: `_suffix` undone ("" and "a",
-    which `_suffix` never makes, are 0). Forms sort by length, then alphabetically, in the
-    order of these numbers."""
-    value = 0
-    for letter in letters:
-        value = value * 26 + ord(letter) - ord("a") + 1
-    return max(value - 1, 0)
-
-
 def assign_citekeys(records: Iterable[Record]) -> list[str]:
     """A unique key per record, in order: its own `citekey` where it has one, else a new
     one (the first record with a base key keeps it bare)."""

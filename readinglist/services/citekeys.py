@@ -19,13 +19,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from readinglist import sql
-from readinglist.io.citekeys import (
-    VALID_CITEKEY,
-    base_key,
-    free_key,
-    suffix_number,
-    with_suffix,
-)
+from readinglist.io.citekeys import VALID_CITEKEY, base_key, free_key, with_suffix
 from readinglist.io.records import Record
 from readinglist.models import Entry, Paper
 from readinglist.services.versioning import begin_library_write
@@ -42,59 +36,60 @@ def _candidate(entry: Entry, pattern: str) -> str:
 
 # How many forms of a key (bare, then suffixed) are asked for by value at a time.
 _FORMS_ASKED = 32
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Past those, single forms far apart are asked for with them: 63, 127, ... (2**25 forms).
+_FAR_FORMS = [_FORMS_ASKED * 2**k - 1 for k in range(1, 21)]
 
 
 def _taken_forms(
-    library_id: int, base: str, numbers: range, *, besides: int | None
-) -> tuple[set[str], int]:
-    """Which of `base`'s forms numbered `numbers` other entries of the library have as keys
-    (lower-cased), and the number of the highest form any of them has.
+    library_id: int, base: str, numbers: Iterable[int], *, besides: int | None
+) -> set[int]:
+    """Which of `base`'s forms numbered `numbers` other entries of the library have as keys.
 
-    Hand-written, as saves run it under the library lock: the forms are asked for by value
-    and the highest form is one row of a range of the (library, lower(citekey)) unique index,
-    so neither reads every key that starts with `base`. Forms are `base` and letters only,
-    and sort by length, then alphabetically, in the order they are numbered."""
-    table = Entry._meta.db_table
-    low = base.lower()
-    forms = [with_suffix(base, n).lower() for n in numbers]
-    matching, params = sql.in_values("lower(citekey)", forms)
-    other = besides or 0  # ids start at 1
+    Asked for by value, so the (library, lower(citekey)) unique index answers (saves run
+    this under the library lock); written out, as building the query cost more than running
+    it."""
+    by_form = {with_suffix(base, n).lower(): n for n in numbers}
+    matching, params = sql.in_values("lower(citekey)", list(by_form))
     found = sql.rows(
-        f"SELECT 0, lower(citekey) FROM {table}"
+        f"SELECT lower(citekey) FROM {Entry._meta.db_table}"
         # `citekey <> ''` lets the unique index, which leaves out entries without keys, answer.
-        f" WHERE library_id = %s AND citekey <> '' AND id <> %s AND {matching}"
-        " UNION ALL SELECT 1, lowered FROM ("
-        f" SELECT lower(citekey) AS lowered FROM {table}"
-        " WHERE library_id = %s AND citekey <> '' AND id <> %s"
-        " AND lower(citekey) >= %s AND lower(citekey) < %s"  # "{" follows "z"
-        " AND ltrim(substr(lower(citekey), %s), %s) = ''"
-        " ORDER BY length(lower(citekey)) DESC, lower(citekey) DESC LIMIT 1) AS highest",
-        [library_id, other, *params, library_id, other, low, low + "{", len(low) + 1, _LETTERS],
+        f" WHERE library_id = %s AND citekey <> '' AND id <> %s AND {matching}",
+        [library_id, besides or 0, *params],  # ids start at 1
     )
-    taken = {key for highest, key in found if not highest}
-    top = next((key for highest, key in found if highest), low)
-    return taken, suffix_number(top[len(low) :])
+    return {by_form[key] for (key,) in found}
 
 
 def _free_form(library_id: int, *, base: str, besides: int | None) -> str:
-    """The first form of `base` that no other entry of the library has as its key; past the
-    first `_FORMS_ASKED` forms, the first free one after the highest taken."""
-    taken, highest = _taken_forms(library_id, base, range(_FORMS_ASKED), besides=besides)
-    if len(taken) < _FORMS_ASKED:
-        return free_key(base, taken)
-    # Dozens of entries share this key (a long run of untitled saves, say): go on after the
-    # highest form. Only a collation that sorts keys unlike C could hide the highest, so the
-    # forms after it are checked, and all keys read if those are taken too.
-    numbers = range(highest + 1, highest + 1 + _FORMS_ASKED)
-    taken, _ = _taken_forms(library_id, base, numbers, besides=besides)
-    for n in numbers:
-        if (key := with_suffix(base, n)).lower() not in taken:
-            return key
-    keys = Entry.objects.filter(library_id=library_id, citekey__istartswith=base)
-    if besides is not None:
-        keys = keys.exclude(pk=besides)
-    return free_key(base, {key.lower() for key in keys.values_list("citekey", flat=True)})
+    """The first form of `base` (bare, then suffixed) that no other entry of the library has
+    as its key.
+
+    Asks for the first `_FORMS_ASKED` forms and some far ones in one read; when all of the
+    first are taken (hundreds of untitled saves share "anon..."), narrows the gap between the
+    last taken and the first free far form with `_FORMS_ASKED` forms per read: a few reads
+    of a few dozen index lookups, however many keys share the base. Forms are taken in order,
+    so that finds the first free one (or one a deleted entry freed)."""
+    first = range(_FORMS_ASKED)
+    taken = _taken_forms(library_id, base, [*first, *_FAR_FORMS], besides=besides)
+    free = next((n for n in first if n not in taken), None)
+    if free is not None:
+        return with_suffix(base, free)
+    low = _FORMS_ASKED - 1  # taken
+    high = next((n for n in _FAR_FORMS if n not in taken), None)  # free
+    if high is None:  # 33 million keys share the base: read them
+        keys = Entry.objects.filter(library_id=library_id, citekey__istartswith=base)
+        if besides is not None:
+            keys = keys.exclude(pk=besides)
+        return free_key(base, {key.lower() for key in keys.values_list("citekey", flat=True)})
+    while high - low > 1:
+        step = -(-(high - low - 1) // _FORMS_ASKED)  # ceiling: at most _FORMS_ASKED forms
+        between = range(low + step, high, step)
+        taken = _taken_forms(library_id, base, between, besides=besides)
+        free = next((n for n in between if n not in taken), None)
+        if free is None:
+            low = between[-1]
+        else:
+            low, high = max(low, free - step), free
+    return with_suffix(base, high)
 
 
 def is_key_ready(entry: Entry, paper: Paper) -> bool:
@@ -117,12 +112,11 @@ def adopt_citekey(
     if entry.citekey:
         if not valid_wanted or wanted.lower() == entry.citekey.lower():
             return False
-        others = (
-            taken - {entry.citekey.lower()}
-            if taken is not None
-            else _taken_forms(entry.library_id, wanted, range(1), besides=entry.pk)[0]
-        )
-        if wanted in entry.citekey_aliases or wanted.lower() in others:
+        if taken is not None:
+            clash = wanted.lower() in taken - {entry.citekey.lower()}
+        else:
+            clash = bool(_taken_forms(entry.library_id, wanted, [0], besides=entry.pk))
+        if wanted in entry.citekey_aliases or clash:
             return False
         entry.citekey_aliases = [*entry.citekey_aliases, wanted]
         return True
