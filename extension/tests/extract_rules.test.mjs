@@ -252,9 +252,93 @@ test("meta values escaped twice are decoded; an unfilled template slot is no aut
     <meta name="citation_author" content="Ying-Chieh Wong">
     <meta name="citation_author" content="$author.firstName $author.lastName">
     <meta name="citation_author" content="{{ author.name }}">
-    <meta name="dc.description" content="Cerium&amp;#x2010;doped terbium gallium garnet single crystal having a large Verdet constant was grown by the floating zone method for optical devices.">`;
+    <meta name="citation_abstract" content="Cerium&amp;#x2010;doped terbium gallium garnet single crystal having a large Verdet constant was grown by the floating zone method for optical devices.">`;
   const got = extract(head);
   assert.equal(got.venue, "Advanced Synthesis & Catalysis");
   assert.deepEqual(got.authors, ["Ying-Chieh Wong"]);
   assert.match(got.abstract, /^Cerium\u2010doped terbium/);
+});
+
+test("abstract: only what follows the heading up to the next section, and a whole meta copy stays", () => {
+  const abstract = "We study how long-range dependencies are learned by attention models trained on long documents of many kinds.";
+  const body = `<article><h2>Abstract</h2><p>${abstract}</p><h2>Introduction</h2><p>Attention models have been studied in many settings over the years by many groups of people.</p>
+    <h2>References</h2><p>A. Author. Something cited. 2019.</p></article>`;
+  const meta = `<meta name="citation_title" content="Long-range attention">`;
+  assert.equal(extract(`${meta}<meta name="citation_abstract" content="${abstract}">`, body).abstract, abstract);
+  assert.equal(extract(`${meta}<meta property="og:description" content="A teaser about attention models for long documents written for the front page of the site.">`, body).abstract, abstract);
+  // A heading that does not start its wrapper, and one wrapped alone.
+  const wrapped = `<div><span>§1</span><h2>Abstract</h2><div><p>${abstract}</p></div></div>`;
+  assert.equal(extract(meta, wrapped).abstract, abstract);
+  const alone = `<section><div class="title"><h3>Abstract</h3></div><div class="content"><p>${abstract}</p></div></section>`;
+  assert.equal(extract(meta, alone).abstract, abstract);
+});
+
+test("abstract: asides, link lists and schema.org blurbs do not displace the description", () => {
+  const description = "Attention models learn long-range dependencies in documents, and we show how they do so on many corpora.";
+  const head = `<meta name="citation_title" content="Long-range attention"><meta property="og:description" content="${description}">`;
+  const sidebars = [
+    `<aside><div itemprop="description">The journal publishes research on machine learning and its applications in science and industry worldwide.</div></aside>`,
+    `<ul class="abstract"><li><a href="/a">Eigenvectors of attention and their localization properties in many models</a></li><li><a href="/b">Related article on attention</a></li></ul>`,
+    `<aside><h3>Summary</h3><p>Views 1,234 downloads 567 citations 89 altmetric 12 shares 3 saves 4 comments 5 mentions 6.</p></aside>`,
+  ];
+  for (const body of sidebars) assert.equal(extract(head, body).abstract, description);
+});
+
+test("entities: a lone surrogate stays as written; a '$' in a real name is kept", () => {
+  const head = `<meta name="citation_title" content="T &amp;#xD800; U"><meta name="citation_author" content="Ke$ha Sebert">`;
+  const got = extract(head);
+  assert.equal(got.title, "T &#xD800; U");
+  assert.deepEqual(got.authors, ["Ke$ha Sebert"]);
+});
+
+test("abstract: a dc.description that is a digest gives way to the Abstract section", () => {
+  const abstract = "Mutations in the cystic fibrosis transmembrane conductance regulator cause a disease of the lungs and the intestine.";
+  const head = `<meta name="citation_title" content="Counteracting suppression of CFTR">
+    <meta name="DC.Description" content="Cystic fibrosis is an inherited disease that mainly affects the lungs and the intestine of people with CFTR.">`;
+  const body = `<div class="pane"><h2 class="pane-title">Abstract</h2><div class="pane-content"><p>${abstract}</p></div></div>
+    <div class="pane"><h2 class="pane-title">eLife digest</h2><div class="pane-content"><p>Cystic fibrosis is an inherited disease.</p></div></div>`;
+  assert.equal(extract(head, body).abstract, abstract);
+  assert.match(extract(head).abstract, /^Cystic fibrosis is an inherited/); // no section: the description serves
+});
+
+test("authors: degrees after a name are dropped, a one-word name keeps its letters", () => {
+  const head = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ji Hun Kim MD">
+    <meta name="citation_author" content="Ada Lovelace, PhD, FRCS"><meta name="citation_author" content="RN">`;
+  assert.deepEqual(extract(head).authors, ["Ji Hun Kim", "Ada Lovelace", "RN"]);
+});
+
+test("IEEE Xplore: the record its script assigns gives every field", () => {
+  const record = {
+    title: "Computing the <i>α</i>-channel", formulaStrippedArticleTitle: "Computing the α-channel",
+    authors: [{ name: "Oscar Dalmau-Cedeno", firstName: "Oscar", lastName: "Dalmau-Cedeno" }, { firstName: "Mariano", lastName: "Rivera" }],
+    abstract: "We propose a gray scale image colorization method based on a Bayesian segmentation framework.",
+    displayPublicationTitle: "2007 IEEE 11th International Conference on Computer Vision", publicationYear: "2007", doi: "10.1109/ICCV.2007.4409120",
+  };
+  const doc = page(`<title>Computing the α-channel - IEEE Conference Publication</title>
+    <meta property="og:description" content="IEEE Xplore, delivering full text access to the world's highest quality technical literature in engineering.">`,
+    `<script>var x = {"a": "}"};\n\tglobal.document.metadata=${JSON.stringify(record)};</script>`);
+  const md = RL.extract(doc, "https://ieeexplore.ieee.org/document/4409120/").metadata;
+  assert.equal(md.title, "Computing the α-channel");
+  assert.deepEqual(md.authors, ["Oscar Dalmau-Cedeno", "Mariano Rivera"]);
+  assert.equal(md.venue, "2007 IEEE 11th International Conference on Computer Vision");
+  assert.equal(md.published.slice(0, 4), "2007");
+  assert.equal(md.identifiers.doi, "10.1109/ICCV.2007.4409120");
+  assert.match(md.abstract, /^We propose a gray scale/);
+  // Without the record the page is read as any other.
+  assert.equal(RL.extract(page(`<meta name="citation_title" content="X">`), "https://ieeexplore.ieee.org/document/1/").metadata.title, "X");
+});
+
+test("ACM Digital Library: title, authors, proceedings, date and abstract from its markup", () => {
+  const body = `<h1 class="citation__title">Diversity and Inclusion Metrics in Subset Selection</h1>
+    <ul><li><span class="loa__author-name"><span>Margaret Mitchell</span></span></li><li><span class="loa__author-name"><span>Dylan Baker</span></span></li></ul>
+    <div class="issue-item__detail"><a><span class="epub-section__title">AIES '20: Proceedings of the AAAI/ACM Conference on AI, Ethics, and Society</span></a>
+    <span class="epub-section__date">February 2020 </span><a href="https://doi.org/10.1145/3375627.3375832" class="issue-item__doi">https://doi.org/10.1145/3375627.3375832</a></div>
+    <div class="abstractSection abstractInFull"><p>The ethical concept of fairness has recently been applied in machine learning settings to describe a wide range of constraints.</p></div>`;
+  const md = RL.extract(page(`<title>Diversity and Inclusion Metrics | Proceedings of AIES</title>`, body), "https://dl.acm.org/doi/abs/10.1145/3375627.3375832").metadata;
+  assert.equal(md.title, "Diversity and Inclusion Metrics in Subset Selection");
+  assert.deepEqual(md.authors, ["Margaret Mitchell", "Dylan Baker"]);
+  assert.equal(md.venue, "Proceedings of the AAAI/ACM Conference on AI, Ethics, and Society");
+  assert.equal(md.published.slice(0, 4), "2020");
+  assert.equal(md.identifiers.doi, "10.1145/3375627.3375832");
+  assert.match(md.abstract, /^The ethical concept of fairness/);
 });

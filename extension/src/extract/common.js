@@ -32,15 +32,21 @@
   const MARKERS = "†‡*§¶‖#⁎∗⊥";
   const MARKER_RUN = new RegExp(`(?:[\\s,;]*(?:[${MARKERS}]|[\\u00b9\\u00b2\\u00b3\\u2070-\\u2079]+|(?<=[\\p{L}.)\\s,])\\d{1,2}(?![\\d.])))+[\\s,;]*$`, "u");
 
-  // An unfilled template slot ("$author.firstName", "{{ author.name }}") is nobody's name.
-  const TEMPLATE_SLOT = /\$\{?[A-Za-z_][\w.]*|\{\{|\}\}|<%|%>/;
+  // A name that is only unfilled template slots ("$author.firstName $author.lastName",
+  // "{{ author.name }}") is nobody's ("Ke$ha" and "{{van der Berg}}, Jan" are people).
+  const TEMPLATE_SLOT = /^\s*(?:(?:\$\{?[A-Za-z_][\w.]*\}?\s*)+|\{\{[^{}]*\}\}|<%[^%]*%>)\s*$/;
 
-  /** One person's name as a page wrote it, without markers, e-mail, a trailing "and" or commas. */
+  const DEGREES = /(?:,?\s+(?:MD|M\.D\.|PhD|Ph\.D\.|MSc|MPH|MBBS|MBChB|FRCSC?|FRCPC?|FACS|DPhil|DrPH|DDS|DMD|PharmD|RN|BSc))+[\s,;]*$/;
+
+  /** One person's name as a page wrote it, without markers, degrees, e-mail, a trailing "and" or commas. */
   function cleanAuthor(value) {
     if (TEMPLATE_SLOT.test(String(value == null ? "" : value))) return "";
     let s = stripTags(value)
       .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
       .replace(new RegExp(`^[\\s\\d${MARKERS}\\u00b9\\u00b2\\u00b3\\u2070-\\u2079,;]+(?=\\p{L})`, "u"), "");
+    // Degrees after a name ("Ji Hun Kim MD", "Ada Lovelace, PhD") are not part of it.
+    const bare = s.replace(DEGREES, "");
+    if (bare.trim().split(/\s+/).length >= 2) s = bare;
     for (let i = 0; i < 4; i++) {
       const before = s;
       s = clean(s.replace(MARKER_RUN, "").replace(/(?:^|[\s,;]+)and$/i, "").replace(/^and\s+/i, "").replace(/^[\s,;]+|[\s,;]+$/g, ""));
@@ -85,7 +91,8 @@
     return value.replace(ENTITY, (whole, dec, hex, name) => {
       if (name) return NAMED_ENTITIES[name.toLowerCase()];
       const code = dec ? Number(dec) : parseInt(hex, 16);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      const character = code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+      return character ? String.fromCodePoint(code) : whole; // a lone surrogate is no character
     });
   }
 

@@ -19,12 +19,15 @@
  * - DOI: also from any meta whose name, property or id says doi, and from itemprop=doi.
  * - date: also schema.org itemprop=datePublished, then <time datetime>.
  * - abstract: a candidate cut short (ending in an ellipsis, or the start of a longer candidate)
- *   gives way to the full text, from a later family or the page's abstract section (under an
- *   "Abstract" heading, never a highlights or graphical-abstract box); a low-trust description
- *   (og:, twitter:, meta description) gives way to that section, and one that is the site's
- *   blurb (short, the site's name, or sharing no word with the title) is not an abstract.
- * - every meta value: entities a page escaped twice ("&amp;amp;") are decoded; an author that
- *   is an unfilled template slot ("$author.lastName") is dropped.
+ *   gives way to the full text, from a later family or the page's abstract section: what
+ *   follows an "Abstract" or "Summary" heading up to the next section, else a publisher's
+ *   abstract container (never a highlights or graphical-abstract box, a link list, or anything
+ *   in an aside, nav or footer). A description (og:, twitter:, meta description, dc.description,
+ *   JSON-LD description) gives way to such a section, and one that is the site's blurb
+ *   (short, the site's name, or sharing no word with the title) is not an abstract. The section marks a meta copy as cut
+ *   only when that copy is under 40 words.
+ * - every meta value: entities a page escaped twice ("&amp;amp;") are decoded; an author
+ *   that is only an unfilled template slot ("$author.lastName") is dropped.
  */
 (function (root) {
   "use strict";
@@ -378,11 +381,9 @@
           const a = meta.all("dc.creator", "dcterms.creator", "dc.creator.personalname");
           return a.length ? a : meta.all("dc.contributor", "dcterms.contributor");
         },
-        abstract: () => [
-          ...meta.all("dcterms.abstract", "dc.description.abstract"),
-          ...meta.all("dc.description"),
-          ...meta.all("dcterms.description"),
-        ],
+        abstract: () => meta.all("dcterms.abstract", "dc.description.abstract"),
+        // A description is often a summary (eLife's digest): it gives way to an Abstract section.
+        description: () => [...meta.all("dc.description"), ...meta.all("dcterms.description")],
         published: () => meta.first("dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created"),
         doi: dcDoi,
       },
@@ -407,7 +408,8 @@
         source: "jsonld", // JSON-LD, and schema.org microdata for the date
         title: () => (ld ? ldText(ld.headline) || ldText(ld.name) : ""),
         authors: () => (ld ? ldAuthors(ld.author || ld.creator) : []),
-        abstract: () => (ld ? [ldText(ld.abstract), ldText(ld.description)] : []),
+        abstract: () => (ld ? [ldText(ld.abstract)] : []),
+        description: () => (ld ? [ldText(ld.description)] : []),
         published: () =>
           (ld ? ldText(ld.datePublished) || ldText(ld.dateCreated) : "") ||
           meta.first("itemprop:datepublished") ||
@@ -483,39 +485,65 @@
   }
 
   // Sections that sit beside the abstract and are not it: Elsevier's highlights, graphical
-  // abstracts, teasers.
+  // abstracts, teasers; and page furniture.
   const NOT_THE_ABSTRACT = /highlight|graphical|teaser|keyword/i;
+  const FURNITURE = "aside, nav, footer, [role='navigation'], [role='complementary']";
   const ABSTRACT_HEADING = /^(abstract|summary)[:.]?$/i;
+  const HEADINGS = ["H1", "H2", "H3", "H4", "H5", "H6"];
 
-  function sectionText(el, heading) {
-    const paragraphs = [...el.querySelectorAll("p")].filter((p) => !heading || !heading.contains(p)).map(text).filter(Boolean);
-    let value = paragraphs.length ? paragraphs.join(" ") : text(el);
-    if (!paragraphs.length && heading) value = value.slice(text(heading).length);
-    return clean(value).replace(/^Abstract[:.]?\s*/i, "");
+  function isAside(el) {
+    return Boolean(el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE)));
   }
 
   /**
-   * The page's abstract section: the one under a heading that says "Abstract" (or "Summary"),
-   * else the first of the usual abstract containers that is not a highlights or graphical
-   * abstract box.
+   * The text under an "Abstract" heading: the elements after it up to the next heading of its
+   * level or above (a heading alone in a wrapper is looked past), never the rest of the article.
+   */
+  function textAfterHeading(heading) {
+    const level = HEADINGS.indexOf(heading.tagName) + 1 || 6;
+    let node = heading;
+    while (!node.nextElementSibling && node.parentElement && text(node.parentElement) === text(node)) node = node.parentElement;
+    const stop = HEADINGS.slice(0, level).join(", ");
+    const parts = [];
+    for (let el = node.nextElementSibling; el; el = el.nextElementSibling) {
+      if (HEADINGS.includes(el.tagName) && HEADINGS.indexOf(el.tagName) < level) break;
+      if (el.querySelector(stop)) break; // the next section
+      const paragraphs = el.tagName === "P" ? [el] : [...el.querySelectorAll("p")];
+      parts.push(...(paragraphs.length ? paragraphs.map(text) : [text(el)]));
+    }
+    return clean(parts.filter(Boolean).join(" "));
+  }
+
+  /** Whether a container is a list of links (related articles, a menu) rather than prose. */
+  function isLinkList(el) {
+    if (/^(UL|OL|NAV)$/.test(el.tagName)) return true;
+    const all = text(el).length;
+    const linked = [...el.querySelectorAll("a")].reduce((n, a) => n + text(a).length, 0);
+    return all > 0 && linked / all > 0.5;
+  }
+
+  /**
+   * The page's abstract section: {value, strong}. The one under a heading that says
+   * "Abstract" (or "Summary") is strong, as is a publisher's abstract container; a schema.org
+   * description element is weak (it only stands in for a cut or missing meta). Highlights and
+   * graphical-abstract boxes, link lists and anything in an aside, nav or footer are skipped.
    */
   function domAbstract(doc) {
-    for (const heading of doc.querySelectorAll("h1, h2, h3, h4, h5")) {
-      if (!ABSTRACT_HEADING.test(text(heading)) || (heading.closest && heading.closest(NOT_OURS))) continue;
-      const section = heading.parentElement;
-      if (!section || NOT_THE_ABSTRACT.test(`${section.getAttribute("class") || ""} ${section.id || ""}`)) continue;
-      const value = sectionText(section, heading);
-      if (value.split(" ").length >= 12) return value;
+    for (const heading of doc.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
+      if (!ABSTRACT_HEADING.test(text(heading)) || isAside(heading)) continue;
+      const value = textAfterHeading(heading).replace(/^Abstract[:.]?\s*/i, "");
+      if (value.split(" ").length >= 12) return { value, strong: true };
     }
     for (const el of doc.querySelectorAll(ABSTRACT_SECTIONS)) {
-      if (el.closest && el.closest(NOT_OURS)) continue;
+      if (isAside(el) || isLinkList(el)) continue;
       if (NOT_THE_ABSTRACT.test(`${el.getAttribute("class") || ""} ${el.id || ""}`)) continue;
-      const heading = el.querySelector("h1, h2, h3, h4, h5");
+      const heading = el.querySelector("h1, h2, h3, h4, h5, h6");
       if (heading && NOT_THE_ABSTRACT.test(text(heading))) continue;
-      const value = sectionText(el, null);
-      if (value.split(" ").length >= 12) return value;
+      const paragraphs = [...el.querySelectorAll("p")].map(text).filter(Boolean);
+      const value = clean(paragraphs.length ? paragraphs.join(" ") : text(el)).replace(/^Abstract[:.]?\s*/i, "");
+      if (value.split(" ").length >= 12) return { value, strong: !el.matches("[itemprop='description']") };
     }
-    return "";
+    return null;
   }
 
   /**
@@ -527,21 +555,32 @@
     const candidates = [];
     for (const fam of fams) {
       if (!fam.abstract || skip.has(`${fam.source}.abstract`)) continue;
-      for (const raw of [].concat(fam.abstract() || [])) {
+      const weak = LOW_TRUST.has(fam.source);
+      const found = [
+        ...[].concat(fam.abstract() || []).map((raw) => ({ raw, weak })),
+        ...[].concat((fam.description && fam.description()) || []).map((raw) => ({ raw, weak: true })),
+      ];
+      for (const { raw, weak: isWeak } of found) {
         const value = clean(stripTags(raw));
         if (!value) continue;
-        if (LOW_TRUST.has(fam.source) && isSiteBlurb(value, title, siteNames)) continue;
-        if (!candidates.some((c) => c.value === value)) candidates.push({ value, source: fam.source });
+        if (isWeak && isSiteBlurb(value, title, siteNames)) continue;
+        if (!candidates.some((c) => c.value === value)) candidates.push({ value, source: fam.source, weak: isWeak });
       }
     }
-    const dom = skip.has("document.abstract") ? "" : domAbstract(doc);
-    const texts = candidates.map((c) => c.value).concat(dom ? [dom] : []);
-    const whole = candidates.find((c) => !cutShort(c.value, texts) && !(dom && LOW_TRUST.has(c.source)));
-    if (whole) return whole;
+    const section = skip.has("document.abstract") ? null : domAbstract(doc);
+    const dom = section ? section.value : "";
+    const texts = candidates.map((c) => c.value);
+    // The section shows a meta copy cut short only when that copy is short itself (a
+    // 151-character teaser): a section that ran on past the abstract must not displace a
+    // whole one.
+    const isCut = (c) => cutShort(c.value, dom && c.value.split(" ").length < 40 ? [...texts, dom] : texts);
+    const whole = candidates.find((c) => !isCut(c) && !(section && section.strong && c.weak));
+    if (whole) return { value: whole.value, source: whole.source };
     if (dom && !cutShort(dom, texts)) return { value: dom, source: "site" };
     if (candidates.length) {
       // All cut short: the longest says the most; the server replaces it with a full copy.
-      return candidates.reduce((a, b) => (fold(b.value).length > fold(a.value).length ? b : a));
+      const longest = candidates.reduce((a, b) => (fold(b.value).length > fold(a.value).length ? b : a));
+      return { value: longest.value, source: longest.source };
     }
     return dom ? { value: dom, source: "site" } : null;
   }

@@ -375,6 +375,78 @@
     return { kind: scholarly ? "paper" : md.title ? "page" : "none", ...result };
   }
 
+  // ---- IEEE Xplore ------------------------------------------------------------------------
+
+  /** The JSON object a script assigns after `marker` (Xplore: "xplGlobal.document.metadata="), parsed. */
+  function assignedJson(doc, marker) {
+    for (const script of doc.querySelectorAll("script:not([src])")) {
+      const source = script.textContent || "";
+      const at = source.indexOf(marker);
+      if (at < 0) continue;
+      const start = source.indexOf("{", at + marker.length);
+      if (start < 0) continue;
+      let depth = 0;
+      let inString = false;
+      for (let i = start; i < source.length; i++) {
+        const ch = source[i];
+        if (inString) {
+          if (ch === "\\") i++;
+          else if (ch === '"') inString = false;
+        } else if (ch === '"') inString = true;
+        else if (ch === "{") depth++;
+        else if (ch === "}" && --depth === 0) {
+          try {
+            return JSON.parse(source.slice(start, i + 1));
+          } catch {
+            return null;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Xplore writes its record into a script, not into citation_* tags. */
+  function ieee(doc, url) {
+    const record = assignedJson(doc, ".document.metadata=");
+    if (!record || typeof record !== "object") return null;
+    const result = extractGeneric(doc, url);
+    const authors = Array.isArray(record.authors) ? record.authors.map((a) => (a && (a.name || [a.firstName, a.lastName].filter(Boolean).join(" "))) || "") : [];
+    applySite(result, {
+      title: RL.stripTags(record.formulaStrippedArticleTitle || record.title || ""),
+      authors: authors.map(RL.cleanAuthor).filter(Boolean),
+      abstract: RL.stripTags(record.abstract || ""),
+      venue: RL.stripTags(record.displayPublicationTitle || record.publicationTitle || ""),
+      published: normalizeDate(String(record.publicationYear || record.publicationDate || "")),
+      identifiers: record.doi ? { doi: RL.normalizeDoi(String(record.doi)) } : {},
+    });
+    return { kind: "paper", ...result };
+  }
+
+  // ---- ACM Digital Library ----------------------------------------------------------------
+
+  /** The DL's markup, for its pages that carry hardly any head metadata. */
+  function acm(doc, url) {
+    const title = text(doc.querySelector("h1.citation__title"));
+    if (!title) return null;
+    const result = extractGeneric(doc, url);
+    const authors = [...doc.querySelectorAll(".loa__author-name")].map((el) => RL.cleanAuthor(text(el)));
+    // "AIES '20: Proceedings of ..." names the proceedings after the event's short name.
+    const venue = text(doc.querySelector(".epub-section__title")).replace(/^[^:]{1,40}'\d{2}:\s*/, "");
+    const abstract = [...doc.querySelectorAll(".abstractSection p, .abstractInFull p")].map(text).filter(Boolean).join(" ");
+    const doi = text(doc.querySelector("a.issue-item__doi")).replace(/^https?:\/\/(dx\.)?doi\.org\//i, "");
+    fillSite(result, {
+      title,
+      authors: authors.filter((a, i) => a && authors.indexOf(a) === i),
+      venue,
+      abstract,
+      published: normalizeDate(text(doc.querySelector(".epub-section__date, .CitationCoverDate"))),
+      identifiers: doi && !result.metadata.identifiers.doi ? { doi: RL.normalizeDoi(doi) } : {},
+    });
+    return { kind: "paper", ...result };
+  }
+
+
   // Every site with its own adapter, declared once: `hosts` picks the adapter for a URL;
   // `contentScriptMatches` are the pages that get save buttons (scripts/build.mjs writes
   // them into the manifest, and the static test checks the manifest against them); `extract`
@@ -401,6 +473,10 @@
       contentScriptMatches: ["https://www.semanticscholar.org/paper/*"],
       extract: semanticscholar,
     },
+    // Large sites whose pages lack citation_* tags: read when the toolbar button is pressed,
+    // no in-page button (so no standing host permission).
+    { name: "IEEE Xplore", hosts: /^ieeexplore\.ieee\.org$/, contentScriptMatches: [], extract: ieee },
+    { name: "ACM Digital Library", hosts: /^dl\.acm\.org$/, contentScriptMatches: [], extract: acm },
   ];
 
   /** The best metadata for the page at `url` (its Document `doc`). */
