@@ -252,6 +252,8 @@ test("meta values escaped twice are decoded; an unfilled template slot is no aut
     <meta name="citation_author" content="Ying-Chieh Wong">
     <meta name="citation_author" content="$author.firstName $author.lastName">
     <meta name="citation_author" content="{{ author.name }}">
+    <meta name="citation_author" content="{{author.firstName}} {{author.lastName}}">
+    <meta name="citation_author" content="<%= first %> <%= last %>">
     <meta name="citation_abstract" content="Cerium&amp;#x2010;doped terbium gallium garnet single crystal having a large Verdet constant was grown by the floating zone method for optical devices.">`;
   const got = extract(head);
   assert.equal(got.venue, "Advanced Synthesis & Catalysis");
@@ -292,7 +294,7 @@ test("entities: a lone surrogate stays as written; a '$' in a real name is kept"
 });
 
 test("abstract: a dc.description that is a digest gives way to the Abstract section", () => {
-  const abstract = "Mutations in the cystic fibrosis transmembrane conductance regulator cause a disease of the lungs and the intestine.";
+  const abstract = "Mutations in the cystic fibrosis transmembrane conductance regulator (CFTR) cause a disease of the lungs and the intestine.";
   const head = `<meta name="citation_title" content="Counteracting suppression of CFTR">
     <meta name="DC.Description" content="Cystic fibrosis is an inherited disease that mainly affects the lungs and the intestine of people with CFTR.">`;
   const body = `<div class="pane"><h2 class="pane-title">Abstract</h2><div class="pane-content"><p>${abstract}</p></div></div>
@@ -301,10 +303,10 @@ test("abstract: a dc.description that is a digest gives way to the Abstract sect
   assert.match(extract(head).abstract, /^Cystic fibrosis is an inherited/); // no section: the description serves
 });
 
-test("authors: degrees after a name are dropped, a one-word name keeps its letters", () => {
-  const head = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ji Hun Kim MD">
-    <meta name="citation_author" content="Ada Lovelace, PhD, FRCS"><meta name="citation_author" content="RN">`;
-  assert.deepEqual(extract(head).authors, ["Ji Hun Kim", "Ada Lovelace", "RN"]);
+test("authors: degrees after a name are dropped, initials that look like one are kept", () => {
+  const names = ["Ji Hun Kim MD", "Ada Lovelace, PhD, FRCS", "Grace Hopper, MD†", "Alan Turing MD1,2", "Da Silva MD", "RN"];
+  const head = `<meta name="citation_title" content="T">${names.map((n) => `<meta name="citation_author" content="${n}">`).join("")}`;
+  assert.deepEqual(extract(head).authors, ["Ji Hun Kim", "Ada Lovelace", "Grace Hopper", "Alan Turing MD", "Da Silva MD", "RN"]);
 });
 
 test("IEEE Xplore: the record its script assigns gives every field", () => {
@@ -330,7 +332,7 @@ test("IEEE Xplore: the record its script assigns gives every field", () => {
 
 test("ACM Digital Library: title, authors, proceedings, date and abstract from its markup", () => {
   const body = `<h1 class="citation__title">Diversity and Inclusion Metrics in Subset Selection</h1>
-    <ul><li><span class="loa__author-name"><span>Margaret Mitchell</span></span></li><li><span class="loa__author-name"><span>Dylan Baker</span></span></li></ul>
+    <ul class="rlist--inline loa"><li><span class="loa__author-name"><span>Margaret Mitchell</span></span></li><li><span class="loa__author-name"><span>Dylan Baker</span></span></li></ul>
     <div class="issue-item__detail"><a><span class="epub-section__title">AIES '20: Proceedings of the AAAI/ACM Conference on AI, Ethics, and Society</span></a>
     <span class="epub-section__date">February 2020 </span><a href="https://doi.org/10.1145/3375627.3375832" class="issue-item__doi">https://doi.org/10.1145/3375627.3375832</a></div>
     <div class="abstractSection abstractInFull"><p>The ethical concept of fairness has recently been applied in machine learning settings to describe a wide range of constraints.</p></div>`;
@@ -341,4 +343,37 @@ test("ACM Digital Library: title, authors, proceedings, date and abstract from i
   assert.equal(md.published.slice(0, 4), "2020");
   assert.equal(md.identifiers.doi, "10.1145/3375627.3375832");
   assert.match(md.abstract, /^The ethical concept of fairness/);
+  // Works citing it list their authors the same way, further down: they are not its authors.
+  const citing = `${body}<div class="citedBy"><ul class="rlist--inline loa"><li><span class="loa__author-name">Someone Else</span></li></ul></div>`;
+  const again = RL.extract(page("", citing), "https://dl.acm.org/doi/abs/10.1145/3375627.3375832").metadata;
+  assert.deepEqual(again.authors, ["Margaret Mitchell", "Dylan Baker"]);
+});
+
+test("abstract: headings in figures, teasers and related boxes are not the article's abstract", () => {
+  const description = "Long-range attention models learn dependencies across whole documents, as we show on many corpora of text.";
+  const head = `<meta name="citation_title" content="Long-range attention models"><meta name="dc.description" content="${description}">`;
+  const decoys = [
+    `<figure><h4>Summary</h4><table><tr><td>Model A attention 12.3 14.5 16.7 18.9 long-range documents corpora results table</td></tr></table></figure>`,
+    `<div class="teaser"><h3>Summary</h3><p>Another article about attention models and long-range dependencies in many kinds of documents.</p></div>`,
+    `<div class="related-articles"><div><h4>Abstract</h4><p>A related study of attention models with long-range dependencies across many corpora of text.</p></div></div>`,
+    `<div itemprop="description">The journal of attention models publishes long-range research from around the world every month.</div>`,
+  ];
+  for (const body of decoys) assert.equal(extract(head, body).abstract, description, body);
+});
+
+test("abstract: scripts and buttons after the heading are left out; a weak blurb does not hide the container", () => {
+  const abstract = "We study how long-range dependencies are learned by attention models trained on long documents of many kinds.";
+  const meta = `<meta name="citation_title" content="Long-range attention">`;
+  const withScript = `<section><h2>Abstract</h2><p>${abstract}</p><script>window.x = {"a": 1};</script><button>Download PDF</button></section>`;
+  assert.equal(extract(meta, withScript).abstract, abstract);
+  const teaser = `<meta property="og:description" content="A teaser about attention models for long documents written for the front page of the site.">`;
+  const blurbFirst = `<div itemprop="description">The journal publishes attention research from around the world in every issue of the year.</div><div class="abstract"><p>${abstract}</p></div>`;
+  assert.equal(extract(meta + teaser, blurbFirst).abstract, abstract);
+});
+
+test("IEEE Xplore: only an object right after the marker is the record", () => {
+  const doc = page(`<meta name="citation_title" content="From the head">`, `<script>xplGlobal.document.metadata=null; var cfg={"title":"Not the paper"};</script>`);
+  assert.equal(RL.extract(doc, "https://ieeexplore.ieee.org/document/1/").metadata.title, "From the head");
+  const badDoi = page(`<meta name="citation_doi" content="10.1109/5.771073">`, `<script>xplGlobal.document.metadata={"title":"T","doi":"n/a"};</script>`);
+  assert.equal(RL.extract(badDoi, "https://ieeexplore.ieee.org/document/1/").metadata.identifiers.doi, "10.1109/5.771073");
 });

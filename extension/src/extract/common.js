@@ -34,9 +34,22 @@
 
   // A name that is only unfilled template slots ("$author.firstName $author.lastName",
   // "{{ author.name }}") is nobody's ("Ke$ha" and "{{van der Berg}}, Jan" are people).
-  const TEMPLATE_SLOT = /^\s*(?:(?:\$\{?[A-Za-z_][\w.]*\}?\s*)+|\{\{[^{}]*\}\}|<%[^%]*%>)\s*$/;
+  const TEMPLATE_SLOT = /^\s*(?:(?:\$\{?[A-Za-z_][\w.]*\}?|\{\{[^{}]*\}\}|<%[^%]*%>)\s*)+$/;
 
-  const DEGREES = /(?:,?\s+(?:MD|M\.D\.|PhD|Ph\.D\.|MSc|MPH|MBBS|MBChB|FRCSC?|FRCPC?|FACS|DPhil|DrPH|DDS|DMD|PharmD|RN|BSc))+[\s,;]*$/;
+  const DEGREE = "(?:MD|M\\.D\\.|PhD|Ph\\.D\\.|MSc|MPH|MBBS|MBChB|FRCSC?|FRCPC?|FACS|DPhil|DrPH|DDS|DMD|PharmD|RN|BSc)";
+  const DEGREES_AFTER_COMMA = new RegExp(`(?:,\\s*${DEGREE})+[\\s,;]*$`);
+  const DEGREES_AFTER_SPACE = new RegExp(`(?:\\s+${DEGREE})+[\\s,;]*$`);
+
+  /**
+   * Degrees after a name: "Ada Lovelace, PhD, FRCS"; "Ji Hun Kim MD" only when three words are
+   * left, since "Smith MD" may be a family name and initials (Vancouver style).
+   */
+  function withoutDegrees(name) {
+    const afterComma = name.replace(DEGREES_AFTER_COMMA, "");
+    if (afterComma !== name) return afterComma.trim().split(/\s+/).length >= 2 ? afterComma : name;
+    const afterSpace = name.replace(DEGREES_AFTER_SPACE, "");
+    return afterSpace.trim().split(/\s+/).length >= 3 ? afterSpace : name;
+  }
 
   /** One person's name as a page wrote it, without markers, degrees, e-mail, a trailing "and" or commas. */
   function cleanAuthor(value) {
@@ -44,12 +57,10 @@
     let s = stripTags(value)
       .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
       .replace(new RegExp(`^[\\s\\d${MARKERS}\\u00b9\\u00b2\\u00b3\\u2070-\\u2079,;]+(?=\\p{L})`, "u"), "");
-    // Degrees after a name ("Ji Hun Kim MD", "Ada Lovelace, PhD") are not part of it.
-    const bare = s.replace(DEGREES, "");
-    if (bare.trim().split(/\s+/).length >= 2) s = bare;
     for (let i = 0; i < 4; i++) {
       const before = s;
       s = clean(s.replace(MARKER_RUN, "").replace(/(?:^|[\s,;]+)and$/i, "").replace(/^and\s+/i, "").replace(/^[\s,;]+|[\s,;]+$/g, ""));
+      s = withoutDegrees(s);
       if (s === before) break;
     }
     return s;

@@ -21,10 +21,11 @@
  * - abstract: a candidate cut short (ending in an ellipsis, or the start of a longer candidate)
  *   gives way to the full text, from a later family or the page's abstract section: what
  *   follows an "Abstract" or "Summary" heading up to the next section, else a publisher's
- *   abstract container (never a highlights or graphical-abstract box, a link list, or anything
- *   in an aside, nav or footer). A description (og:, twitter:, meta description, dc.description,
- *   JSON-LD description) gives way to such a section, and one that is the site's blurb
- *   (short, the site's name, or sharing no word with the title) is not an abstract. The section marks a meta copy as cut
+ *   abstract container (never a highlights, graphical-abstract, teaser or related box, a link
+ *   list, a figure, table or list item, or anything in an aside, nav or footer). A description
+ *   (og:, twitter:, meta description, dc.description, JSON-LD description) gives way to such a
+ *   section when it shares a word with the title, and one that is the site's blurb (short, the
+ *   site's name, or sharing no word with the title) is not an abstract. The section marks a meta copy as cut
  *   only when that copy is under 40 words.
  * - every meta value: entities a page escaped twice ("&amp;amp;") are decoded; an author
  *   that is only an unfilled template slot ("$author.lastName") is dropped.
@@ -485,36 +486,52 @@
   }
 
   // Sections that sit beside the abstract and are not it: Elsevier's highlights, graphical
-  // abstracts, teasers; and page furniture.
-  const NOT_THE_ABSTRACT = /highlight|graphical|teaser|keyword/i;
-  const FURNITURE = "aside, nav, footer, [role='navigation'], [role='complementary']";
+  // abstracts, teasers, related articles; and page furniture.
+  const NOT_THE_ABSTRACT = /highlight|graphical|teaser|keyword|related|recommend/i;
+  const FURNITURE = "aside, nav, footer, figure, table, li, [role='navigation'], [role='complementary']";
+  const NOT_PROSE = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "BUTTON", "FORM"]);
   const ABSTRACT_HEADING = /^(abstract|summary)[:.]?$/i;
   const HEADINGS = ["H1", "H2", "H3", "H4", "H5", "H6"];
 
+  function namedAside(el) {
+    return NOT_THE_ABSTRACT.test(`${el.getAttribute("class") || ""} ${el.id || ""}`);
+  }
+
+  /** Whether `el` sits in page furniture, a reference list or a box that is not the abstract. */
   function isAside(el) {
-    return Boolean(el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE)));
+    if (el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE))) return true;
+    for (let node = el; node && node.tagName !== "BODY"; node = node.parentElement) {
+      if (namedAside(node)) return true;
+    }
+    return false;
   }
 
   /**
-   * The text under an "Abstract" heading: the elements after it up to the next heading of its
-   * level or above (a heading alone in a wrapper is looked past), never the rest of the article.
+   * The text under an "Abstract" heading: the paragraphs after it up to the next heading of
+   * its level or above (a heading alone in a wrapper is looked past), never the rest of the
+   * article; scripts, buttons and keyword boxes left out.
    */
   function textAfterHeading(heading) {
     const level = HEADINGS.indexOf(heading.tagName) + 1 || 6;
     let node = heading;
     while (!node.nextElementSibling && node.parentElement && text(node.parentElement) === text(node)) node = node.parentElement;
     const stop = HEADINGS.slice(0, level).join(", ");
-    const parts = [];
+    const paragraphs = [];
+    const others = [];
     for (let el = node.nextElementSibling; el; el = el.nextElementSibling) {
       if (HEADINGS.includes(el.tagName) && HEADINGS.indexOf(el.tagName) < level) break;
       if (el.querySelector(stop)) break; // the next section
-      const paragraphs = el.tagName === "P" ? [el] : [...el.querySelectorAll("p")];
-      parts.push(...(paragraphs.length ? paragraphs.map(text) : [text(el)]));
+      if (NOT_PROSE.has(el.tagName) || namedAside(el)) continue;
+      if (el.tagName === "P") paragraphs.push(el);
+      // The section's own ancestors passed `isAside` with the heading: this skips boxes inside it.
+      else paragraphs.push(...[...el.querySelectorAll("p")].filter((p) => !isAside(p)));
+      others.push(el);
     }
+    const parts = paragraphs.length ? paragraphs.map(text) : others.map(text);
     return clean(parts.filter(Boolean).join(" "));
   }
 
-  /** Whether a container is a list of links (related articles, a menu) rather than prose. */
+  /** Whether a container is a list (related articles, a menu) or mostly links, not prose. */
   function isLinkList(el) {
     if (/^(UL|OL|NAV)$/.test(el.tagName)) return true;
     const all = text(el).length;
@@ -525,8 +542,9 @@
   /**
    * The page's abstract section: {value, strong}. The one under a heading that says
    * "Abstract" (or "Summary") is strong, as is a publisher's abstract container; a schema.org
-   * description element is weak (it only stands in for a cut or missing meta). Highlights and
-   * graphical-abstract boxes, link lists and anything in an aside, nav or footer are skipped.
+   * description element is weak (it only stands in for a cut or missing meta, and only when
+   * no strong section exists). Highlights, graphical-abstract, teaser and related boxes, link
+   * lists, figures, tables, list items and anything in an aside, nav or footer are skipped.
    */
   function domAbstract(doc) {
     for (const heading of doc.querySelectorAll("h1, h2, h3, h4, h5, h6")) {
@@ -534,16 +552,18 @@
       const value = textAfterHeading(heading).replace(/^Abstract[:.]?\s*/i, "");
       if (value.split(" ").length >= 12) return { value, strong: true };
     }
+    let weak = null;
     for (const el of doc.querySelectorAll(ABSTRACT_SECTIONS)) {
       if (isAside(el) || isLinkList(el)) continue;
-      if (NOT_THE_ABSTRACT.test(`${el.getAttribute("class") || ""} ${el.id || ""}`)) continue;
       const heading = el.querySelector("h1, h2, h3, h4, h5, h6");
       if (heading && NOT_THE_ABSTRACT.test(text(heading))) continue;
       const paragraphs = [...el.querySelectorAll("p")].map(text).filter(Boolean);
       const value = clean(paragraphs.length ? paragraphs.join(" ") : text(el)).replace(/^Abstract[:.]?\s*/i, "");
-      if (value.split(" ").length >= 12) return { value, strong: !el.matches("[itemprop='description']") };
+      if (value.split(" ").length < 12) continue;
+      if (!el.matches("[itemprop='description']")) return { value, strong: true };
+      weak = weak || { value, strong: false };
     }
-    return null;
+    return weak;
   }
 
   /**
@@ -569,12 +589,14 @@
     }
     const section = skip.has("document.abstract") ? null : domAbstract(doc);
     const dom = section ? section.value : "";
+    // Only a section about this article (sharing a word with its title) displaces a description.
+    const strong = Boolean(section && section.strong && !isSiteBlurb(dom, title, siteNames));
     const texts = candidates.map((c) => c.value);
     // The section shows a meta copy cut short only when that copy is short itself (a
     // 151-character teaser): a section that ran on past the abstract must not displace a
     // whole one.
     const isCut = (c) => cutShort(c.value, dom && c.value.split(" ").length < 40 ? [...texts, dom] : texts);
-    const whole = candidates.find((c) => !isCut(c) && !(section && section.strong && c.weak));
+    const whole = candidates.find((c) => !isCut(c) && !(strong && c.weak));
     if (whole) return { value: whole.value, source: whole.source };
     if (dom && !cutShort(dom, texts)) return { value: dom, source: "site" };
     if (candidates.length) {

@@ -364,9 +364,9 @@
     const result = extractGeneric(doc, url);
     const md = result.metadata;
     if (!md.abstract) {
-      const el = doc.querySelector(
-        ".field-name-field-paper-description, section.abstract, div.abstract, #abstract, [itemprop=description]",
-      );
+      // The generic extractor already weighed the usual abstract containers (and refused
+      // asides and link lists): only USENIX's paper description is left to look at.
+      const el = doc.querySelector(".field-name-field-paper-description");
       const abstract = text(el).replace(/^Abstract[:.]?\s*/i, "");
       if (abstract) applySite(result, { abstract });
     }
@@ -383,8 +383,8 @@
       const source = script.textContent || "";
       const at = source.indexOf(marker);
       if (at < 0) continue;
-      const start = source.indexOf("{", at + marker.length);
-      if (start < 0) continue;
+      const start = at + marker.length + (/^\s*/.exec(source.slice(at + marker.length, at + marker.length + 100)) || [""])[0].length;
+      if (source[start] !== "{") continue; // `= null`, or the marker in a string: not the record
       let depth = 0;
       let inString = false;
       for (let i = start; i < source.length; i++) {
@@ -398,7 +398,7 @@
           try {
             return JSON.parse(source.slice(start, i + 1));
           } catch {
-            return null;
+            break; // not JSON: try the next script
           }
         }
       }
@@ -418,7 +418,7 @@
       abstract: RL.stripTags(record.abstract || ""),
       venue: RL.stripTags(record.displayPublicationTitle || record.publicationTitle || ""),
       published: normalizeDate(String(record.publicationYear || record.publicationDate || "")),
-      identifiers: record.doi ? { doi: RL.normalizeDoi(String(record.doi)) } : {},
+      identifiers: RL.normalizeDoi(String(record.doi || "")) ? { doi: RL.normalizeDoi(String(record.doi)) } : {},
     });
     return { kind: "paper", ...result };
   }
@@ -430,7 +430,9 @@
     const title = text(doc.querySelector("h1.citation__title"));
     if (!title) return null;
     const result = extractGeneric(doc, url);
-    const authors = [...doc.querySelectorAll(".loa__author-name")].map((el) => RL.cleanAuthor(text(el)));
+    // The article's author list: the first list holding authors (later ones are citing works).
+    const list = [...doc.querySelectorAll(".loa")].find((el) => el.querySelector(".loa__author-name"));
+    const authors = list ? [...list.querySelectorAll(".loa__author-name")].map((el) => RL.cleanAuthor(text(el))) : [];
     // "AIES '20: Proceedings of ..." names the proceedings after the event's short name.
     const venue = text(doc.querySelector(".epub-section__title")).replace(/^[^:]{1,40}'\d{2}:\s*/, "");
     const abstract = [...doc.querySelectorAll(".abstractSection p, .abstractInFull p")].map(text).filter(Boolean).join(" ");
