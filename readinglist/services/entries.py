@@ -26,7 +26,7 @@ from readinglist.models import (
     Tombstone,
     User,
 )
-from readinglist.services.accounts import personal_library
+from readinglist.services.accounts import personal_library_id
 from readinglist.services.citekeys import adopt_citekey, is_key_ready
 from readinglist.services.entry_metadata import contribute, refresh_fields, save_contribution
 from readinglist.services.papers import identity_for, resolve_paper
@@ -112,25 +112,28 @@ def _save_paper_once(
     wanted = wanted_tags(tags)
     body = note.strip()
     with transaction.atomic():
-        target = library or personal_library(user)
-        if target.owner_id != user.pk:  # one's own library needs no membership lookup
-            require_writable(user=user, library_id=target.pk)
+        if library is None:
+            library_id = personal_library_id(user)
+        else:
+            library_id = library.pk
+            if library.owner_id != user.pk:  # one's own library needs no membership lookup
+                require_writable(user=user, library_id=library_id)
         # Concurrent saves into one library queue on its lock (`begin_library_write`), held
         # to commit: whatever needs no version (the paper, the entry's metadata, the tags'
         # rows, the queued task) is done first, so the lock covers only the versioned writes.
         identity = identity_for(url=url, metadata=metadata)
-        resolution = resolve_paper(identity=identity, library_id=target.pk)
+        resolution = resolve_paper(identity=identity, library_id=library_id)
         paper = resolution.paper
         saved_version = identity.from_url.arxiv.version if identity.from_url.arxiv else None
         fresh = None
         if resolution.created:  # the library has no entry of a paper made just now
-            fresh = _new_entry(paper=paper, library=target, user=user, metadata=metadata)
+            fresh = _new_entry(paper=paper, library_id=library_id, user=user, metadata=metadata)
         known: dict[str, Tag] = {}
         if fresh is not None and wanted:  # for `_attach_known_tags`
-            known = tags_by_folded_name(library_id=target.pk, folded=wanted)
+            known = tags_by_folded_name(library_id=library_id, folded=wanted)
         if resolution.created:
             queue_enrichment(paper)  # a task row of this transaction: it needs no lock
-        target = begin_library_write(library_id=target.pk)
+        target = begin_library_write(library_id=library_id)
         entry = None
         if not resolution.created:  # a paper made in this transaction is in no library yet
             entry = (
@@ -140,7 +143,9 @@ def _save_paper_once(
             )
         created = entry is None
         if entry is None:
-            entry = fresh or _new_entry(paper=paper, library=target, user=user, metadata=metadata)
+            entry = fresh or _new_entry(
+                paper=paper, library_id=target.pk, user=user, metadata=metadata
+            )
             # Saved by an unversioned link: the newest version known now is what they got.
             entry.arxiv_version = saved_version or paper.arxiv_version
             entry.library, entry.version = target, target.version
@@ -207,10 +212,10 @@ def _save_paper_once(
 
 
 def _new_entry(
-    *, paper: Paper, library: Library, user: User, metadata: PageMetadata | None
+    *, paper: Paper, library_id: int, user: User, metadata: PageMetadata | None
 ) -> Entry:
     """A new (unsaved, unversioned) entry of `paper` showing what its layers make of it."""
-    entry = Entry(library=library, paper=paper, added_by=user)
+    entry = Entry(library_id=library_id, paper=paper, added_by=user)
     contribute(entry, metadata)
     refresh_fields(entry, paper)
     return entry
