@@ -237,11 +237,16 @@ def keep_local_identifiers(*, entry: Entry, keys: Sequence[tuple[str, str, str]]
 
 def tags_by_folded_name(*, library_id: int, folded: Iterable[str] | None = None) -> dict[str, Tag]:
     """The library's tags by their folded name (`fold_tag_name`): those of `folded` only, or
-    all of them."""
-    tags = Tag.objects.filter(library_id=library_id)
+    all of them. Written out: a save with tags asks it on every click, and building the
+    queryset took 1.4 ms where the raw query takes 0.55 (both in process, answer included)."""
+    query, params = f"SELECT * FROM {Tag._meta.db_table} WHERE library_id = %s", [library_id]
     if folded is not None:
-        tags = tags.filter(folded__in=list(folded))
-    return {tag.folded: tag for tag in tags}
+        names = list(folded)
+        if not names:
+            return {}
+        matching, more = sql.in_values("folded", names)
+        query, params = f"{query} AND {matching}", [*params, *more]
+    return {tag.folded: tag for tag in Tag.objects.raw(query, params)}
 
 
 def wanted_tags(names: Iterable[str]) -> dict[str, str]:
