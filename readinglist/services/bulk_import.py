@@ -34,7 +34,6 @@ from readinglist.metadata import (
     PUBLICATION_FIELDS,
     PageMetadata,
     Source,
-    clean_text,
 )
 from readinglist.models import (
     MAX_TAG_LENGTH,
@@ -50,10 +49,10 @@ from readinglist.models import (
     User,
 )
 from readinglist.services.citekeys import adopt_citekey, is_key_ready
+from readinglist.services.entries import wanted_tags
 from readinglist.services.entry_metadata import contribute, contribution_of, refresh_fields
 from readinglist.services.papers import Identity, Key, identity_for, key_owners, unsaved_paper
 from readinglist.services.queue import REGISTRY_SCHEMES, queue_enrichment_of
-from readinglist.text import fold_tag_name
 
 Outcome = Literal["added", "merged", "unchanged", "skipped", "invalid"]
 MAX_URL_LENGTH = 2000
@@ -92,16 +91,6 @@ def filled_fields(entry: Entry, metadata: PageMetadata) -> list[str]:
     """The fields the record would fill that the library has nothing for yet (an entry
     saved by id before its registry answered, imported again with its authors)."""
     return [name for name in _FILLABLE if metadata.value_of(name) and not getattr(entry, name)]
-
-
-def folded_tags(tags: Sequence[str]) -> dict[str, str]:
-    """Tag names as `add_tags` takes them: by folded name, the first spelling kept."""
-    wanted: dict[str, str] = {}
-    for name in tags:
-        cleaned = clean_text(name)
-        if cleaned:
-            wanted.setdefault(fold_tag_name(cleaned), cleaned)
-    return wanted
 
 
 def knows_key(entry: Entry, citekey: str, taken: set[str]) -> bool:
@@ -146,7 +135,7 @@ def prepare(record: Record) -> Prepared:
         metadata=metadata,
         identity=identity,
         keys=identity.keys(),
-        tags=folded_tags([t[:MAX_TAG_LENGTH] for t in record.tags]),
+        tags=wanted_tags([t[:MAX_TAG_LENGTH] for t in record.tags]),
     )
 
 
