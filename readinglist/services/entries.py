@@ -126,26 +126,33 @@ def _save_paper_once(
         paper = resolution.paper
         saved_version = identity.from_url.arxiv.version if identity.from_url.arxiv else None
         fresh = None
-        if resolution.created:  # the library has no entry of a paper made just now
-            fresh = _new_entry(paper=paper, library_id=library_id, user=user, metadata=metadata)
         known: dict[str, Tag] = {}
-        if fresh is not None and wanted:  # for `_attach_known_tags`
-            known = tags_by_folded_name(library_id=library_id, folded=wanted)
         if resolution.created:
+            # A paper made in this transaction is in no library yet, and nobody else can see
+            # it, so its entry is written now, unversioned (nobody can see that either): the
+            # insert, its search document and its contribution stay out of the lock.
+            fresh = _new_entry(paper=paper, library_id=library_id, user=user, metadata=metadata)
+            fresh.arxiv_version = saved_version or paper.arxiv_version
+            fresh.save(force_insert=True)
+            save_contribution(fresh)
+            if wanted:  # for `_attach_known_tags`
+                known = tags_by_folded_name(library_id=library_id, folded=wanted)
             queue_enrichment(paper)  # a task row of this transaction: it needs no lock
         target = begin_library_write(library_id=library_id)
-        entry = None
-        if not resolution.created:  # a paper made in this transaction is in no library yet
-            entry = (
+        existing = None
+        if fresh is None:
+            existing = (
                 Entry.objects.filter(library=target, paper=paper)
                 .select_related("contribution")
                 .first()
             )
-        created = entry is None
-        if entry is None:
-            entry = fresh or _new_entry(
-                paper=paper, library_id=target.pk, user=user, metadata=metadata
-            )
+        created = existing is None
+        if fresh is not None:
+            entry = fresh
+            entry.library = target
+            _stamp_new_entry(entry, citekey=citekey, paper=paper)
+        elif existing is None:
+            entry = _new_entry(paper=paper, library_id=target.pk, user=user, metadata=metadata)
             # Saved by an unversioned link: the newest version known now is what they got.
             entry.arxiv_version = saved_version or paper.arxiv_version
             entry.library, entry.version = target, target.version
@@ -154,6 +161,7 @@ def _save_paper_once(
             entry.save(force_insert=True)
             save_contribution(entry)
         else:
+            entry = existing
             entry.paper, entry.library, entry.version = paper, target, target.version
             changed = ["version", "updated_at"]
             if saved_version and (entry.arxiv_version or 0) < saved_version:
@@ -209,6 +217,19 @@ def _save_paper_once(
         state=state,
         identifiers=shown,
     )
+
+
+def _stamp_new_entry(entry: Entry, *, citekey: str, paper: Paper) -> None:
+    """Give an entry written before the lock (`entry.library` is the locked library) this
+    write's version and, when it is ready for one, its key: one UPDATE, under the lock."""
+    library = entry.library
+    entry.version = library.version
+    changed = ["version"]
+    if (citekey or is_key_ready(entry, paper)) and adopt_citekey(
+        entry, pattern=library.citekey_pattern, wanted=citekey
+    ):
+        changed.append("citekey")
+    Entry.objects.filter(pk=entry.pk).update(**{name: getattr(entry, name) for name in changed})
 
 
 def _new_entry(

@@ -217,14 +217,15 @@ def test_save_query_count_is_pinned(
     # New paper with three new tags, counted as they run:
     # 1 personal library (its owner needs no writable check), 1 identifier lookup (global
     # and this library's stated keys), 2 create paper (insert, identifiers claimed in one
-    # INSERT ... RETURNING), 1 lock + bump library (UPDATE ... RETURNING), 1 entry insert
-    # with what the library sees and its search vector (a new paper is in no library yet),
-    # 1 which forms of its citation key the library holds (the metadata has authors: pinned now),
-    # 1 the library's contribution (the page metadata it sent), 4 tags (before the lock the
-    # library's tags of those names; under it select, insert, entry links, since some were
-    # new), 1 task for the registries (a row in the same transaction), 1 outer savepoint + 1
-    # release. The answer needs no read: it is built from the rows just written.
-    with django_assert_num_queries(15):
+    # INSERT ... RETURNING), 1 entry insert with what the library sees and its search vector
+    # and 1 the library's contribution (the page metadata it sent), both before the lock (a
+    # new paper is in no library yet), 1 lock + bump library (UPDATE ... RETURNING), 1 which
+    # forms of its citation key the library holds (the metadata has authors: pinned now), 1
+    # the entry's version and key, 4 tags (before the lock the library's tags of those names;
+    # under it select, insert, entry links, since some were new), 1 task for the registries
+    # (a row in the same transaction), 1 outer savepoint + 1 release. The answer needs no
+    # read: it is built from the rows just written.
+    with django_assert_num_queries(16):
         alice_client.post(
             "/api/v1/save", {"url": ARXIV, "metadata": METADATA, "tags": ["a", "b", "c"]}
         )

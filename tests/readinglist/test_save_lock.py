@@ -1,7 +1,8 @@
 """save_paper holds its library's lock only for the writes that carry the new version.
 
 Concurrent saves into one library queue on that lock, so whatever needs no version (the
-paper, the entry's metadata, the tags' rows, the queued task) happens before it. The tags
+paper, a new paper's entry with its metadata and contribution, the tags' rows, the queued
+task) happens before it; under it a new entry only gets its version and key. The tags
 read before the lock may be stale by the time it is taken: the save must still attach
 exactly the tags the library has by those names then.
 """
@@ -51,15 +52,18 @@ def test_a_new_paper_with_known_tags_writes_only_versioned_rows_under_the_lock(
         )
 
     locked = _after_the_lock(captured.captured_queries)
-    # The citation key (unique in the library), the entry, its contribution, and its tags
-    # attached by name in one statement: no paper, no tag read, no task under the lock.
-    assert len(locked) == 4, locked
+    # The citation key (unique in the library), the entry's version and key in one UPDATE,
+    # and its tags attached by name in one statement: the entry's insert (with its search
+    # document), its contribution, the paper, the tag read and the task all come before.
+    assert len(locked) == 3, locked
     assert "readinglist_entry" in locked[0]
     assert "LIKE" not in locked[0].upper()  # the key's forms by value, through the unique index
     assert locked[0].startswith("SELECT")
-    assert locked[1].startswith('INSERT INTO "readinglist_entry"')
-    assert locked[2].startswith('INSERT INTO "readinglist_entrycontribution"')
-    assert locked[3].startswith("INSERT INTO readinglist_entrytag")
+    assert locked[1].startswith('UPDATE "readinglist_entry" SET "version"')
+    assert locked[2].startswith("INSERT INTO readinglist_entrytag")
+    before = [query["sql"] for query in captured.captured_queries][: -len(locked)]
+    assert any(text.startswith('INSERT INTO "readinglist_entry"') for text in before)
+    assert any(text.startswith('INSERT INTO "readinglist_entrycontribution"') for text in before)
     assert result.created
     assert result.paper_created
     assert {tag.name for tag in result.tags} == {"nlp", "to-read", "Transformers"}
