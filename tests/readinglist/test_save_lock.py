@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from readinglist.io.citekeys import with_suffix
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry, EntryTag, Tag, Tombstone, User
-from readinglist.services import entries
+from readinglist.services import citekeys, entries
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
 from readinglist.services.tags import delete_tag, update_tag
@@ -152,6 +152,12 @@ def _key_reads(queries: CaptureQueriesContext) -> list[str]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def _no_key_hints() -> None:
+    """Each test starts with no remembered forms (library ids repeat between tests)."""
+    citekeys._LAST_FORM.clear()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("taken", [40, 300])
 def test_past_the_first_forms_the_first_free_one_is_found_in_a_few_bounded_reads(
@@ -184,3 +190,35 @@ def test_a_form_freed_by_a_deleted_entry_is_used_again(alice: User) -> None:
     result = save_paper(user=alice, url="https://example.org/attention/new", metadata=METADATA)
 
     assert result.entry.citekey == with_suffix(base, 32)
+
+
+@pytest.mark.django_db
+def test_the_next_key_of_a_busy_base_is_found_in_one_read(alice: User) -> None:
+    """Once a save went past the first forms, the next one of that base asks near the form
+    it got in the same read, and still takes the first free one after a taken one."""
+    base = "vaswani2017attention"
+    for n in range(300):
+        _entry_keyed(alice, with_suffix(base, n))
+    first = save_paper(user=alice, url="https://example.org/attention/a", metadata=METADATA)
+    _entry_keyed(alice, with_suffix(base, 301))  # taken meanwhile (another process's save)
+
+    with CaptureQueriesContext(connection) as queries:
+        second = save_paper(user=alice, url="https://example.org/attention/b", metadata=METADATA)
+
+    assert first.entry.citekey == with_suffix(base, 300)
+    assert second.entry.citekey == with_suffix(base, 302)
+    assert len(_key_reads(queries)) == 1
+
+
+@pytest.mark.django_db
+def test_a_stale_hint_falls_back_to_the_narrowing(alice: User) -> None:
+    base = "vaswani2017attention"
+    for n in range(300):
+        _entry_keyed(alice, with_suffix(base, n))
+    save_paper(user=alice, url="https://example.org/attention/a", metadata=METADATA)  # 300
+    Entry.objects.filter(citekey__in=[with_suffix(base, n) for n in range(100, 301)]).delete()
+
+    result = save_paper(user=alice, url="https://example.org/attention/b", metadata=METADATA)
+
+    # The form before the hint is free now: the narrowing finds the gap from the start.
+    assert result.entry.citekey == with_suffix(base, 100)
