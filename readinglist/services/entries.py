@@ -133,7 +133,7 @@ def _save_paper_once(
             # insert, its search document and its contribution stay out of the lock.
             fresh = _new_entry(paper=paper, library_id=library_id, user=user, metadata=metadata)
             fresh.arxiv_version = saved_version or paper.arxiv_version
-            fresh.save(force_insert=True)
+            sql.insert(fresh)
             save_contribution(fresh)
             if wanted:  # for `_attach_known_tags`
                 known = tags_by_folded_name(library_id=library_id, folded=wanted)
@@ -158,7 +158,7 @@ def _save_paper_once(
             entry.library, entry.version = target, target.version
             if citekey or is_key_ready(entry, paper):
                 adopt_citekey(entry, pattern=target.citekey_pattern, wanted=citekey)
-            entry.save(force_insert=True)
+            sql.insert(entry)
             save_contribution(entry)
         else:
             entry = existing
@@ -224,12 +224,12 @@ def _stamp_new_entry(entry: Entry, *, citekey: str, paper: Paper) -> None:
     write's version and, when it is ready for one, its key: one UPDATE, under the lock."""
     library = entry.library
     entry.version = library.version
-    changed = ["version"]
-    if (citekey or is_key_ready(entry, paper)) and adopt_citekey(
-        entry, pattern=library.citekey_pattern, wanted=citekey
-    ):
-        changed.append("citekey")
-    Entry.objects.filter(pk=entry.pk).update(**{name: getattr(entry, name) for name in changed})
+    if citekey or is_key_ready(entry, paper):
+        adopt_citekey(entry, pattern=library.citekey_pattern, wanted=citekey)
+    sql.execute(
+        f"UPDATE {Entry._meta.db_table} SET version = %s, citekey = %s WHERE id = %s",
+        [entry.version, entry.citekey, entry.pk],
+    )
 
 
 def _new_entry(

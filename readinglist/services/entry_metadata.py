@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from readinglist import sql
 from readinglist.access import require_writable
 from readinglist.metadata import (
     DESCRIPTIVE_FIELDS,
@@ -53,7 +54,7 @@ def save_contribution(entry: Entry) -> None:
     contribution = contribution_of(entry)
     if contribution._state.adding:
         if contribution.contributed or contribution.overrides:
-            contribution.save(force_insert=True)
+            sql.insert(contribution)
     else:
         contribution.save()
 

@@ -238,7 +238,7 @@ def _follow_merges(paper: Paper) -> Paper:
 
 def _insert_paper(identity: Identity, creating: list[Key]) -> Paper:
     paper = unsaved_paper(identity, creating)
-    paper.save(force_insert=True)
+    sql.insert(paper)
     return paper
 
 

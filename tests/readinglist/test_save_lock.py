@@ -59,11 +59,11 @@ def test_a_new_paper_with_known_tags_writes_only_versioned_rows_under_the_lock(
     assert "readinglist_entry" in locked[0]
     assert "LIKE" not in locked[0].upper()  # the key's forms by value, through the unique index
     assert locked[0].startswith("SELECT")
-    assert locked[1].startswith('UPDATE "readinglist_entry" SET "version"')
+    assert locked[1].startswith("UPDATE readinglist_entry SET version")
     assert locked[2].startswith("INSERT INTO readinglist_entrytag")
     before = [query["sql"] for query in captured.captured_queries][: -len(locked)]
-    assert any(text.startswith('INSERT INTO "readinglist_entry"') for text in before)
-    assert any(text.startswith('INSERT INTO "readinglist_entrycontribution"') for text in before)
+    assert any(text.startswith("INSERT INTO readinglist_entry (") for text in before)
+    assert any(text.startswith("INSERT INTO readinglist_entrycontribution") for text in before)
     assert result.created
     assert result.paper_created
     assert {tag.name for tag in result.tags} == {"nlp", "to-read", "Transformers"}
