@@ -377,3 +377,50 @@ test("IEEE Xplore: only an object right after the marker is the record", () => {
   const badDoi = page(`<meta name="citation_doi" content="10.1109/5.771073">`, `<script>xplGlobal.document.metadata={"title":"T","doi":"n/a"};</script>`);
   assert.equal(RL.extract(badDoi, "https://ieeexplore.ieee.org/document/1/").metadata.identifiers.doi, "10.1109/5.771073");
 });
+
+test("authors: titles before a name and a repository's bracketed tag are cleaned off", () => {
+  const head = `<meta name="citation_title" content="T">
+    <meta name="citation_author" content="Dr. Angelo R. Santos">
+    <meta name="citation_author" content="Prof Ada Lovelace">
+    <meta name="citation_author" content="Dr. Who">`;
+  assert.deepEqual(extract(head).authors, ["Angelo R. Santos", "Ada Lovelace", "Dr. Who"]);
+  // A DSpace DC.creator: one person, "Family, Given", with the repository's affiliation mark.
+  const dspace = `<meta name="DC.title" content="A neve em Palmas/PR">
+    <meta name="DC.creator" content="Carvalho Júnior, Ilton Jardim de [UNESP]">`;
+  assert.deepEqual(extract(dspace).authors, ["Ilton Jardim de Carvalho Júnior"]);
+});
+
+test("authors: one free-text tag naming two people is two authors; a per-person tag is one", () => {
+  const free = `<meta name="author" content="Ada Lovelace, Alan Turing">`;
+  assert.deepEqual(extract(free, "<h1>T</h1>").authors, ["Ada Lovelace", "Alan Turing"]);
+  const listed = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ada Lovelace, Alan Turing and Grace Hopper">`;
+  assert.deepEqual(extract(listed).authors, ["Ada Lovelace", "Alan Turing", "Grace Hopper"]);
+});
+
+test("authors: a list cut short with 'et al.' gives way to a full one, or to none", () => {
+  const cut = `<meta name="author" content="Powell DJ , et al.">`;
+  assert.deepEqual(extract(cut, "<h1>Circadian cortisol</h1>").authors, []);
+  const full = `${cut}<meta name="DC.creator" content="Powell, Daniel J."><meta name="DC.creator" content="Moss-Morris, Rona">`;
+  assert.deepEqual(extract(full).authors, ["Daniel J. Powell", "Rona Moss-Morris"]);
+});
+
+test("title: chained site tails and JSTOR's 'on JSTOR' are cut from a <title>", () => {
+  const pubmed = `<title>Circadian cortisol and fatigue severity.  - PubMed - NCBI</title>`;
+  assert.equal(extract(pubmed).title, "Circadian cortisol and fatigue severity.");
+  const jstor = `<title>The UNIX Operating System: A Model for Software Design on JSTOR</title>`;
+  assert.equal(extract(jstor).title, "The UNIX Operating System: A Model for Software Design");
+  // A citation_title is the paper's own, whatever it ends with.
+  const own = `<meta name="citation_title" content="Reading Group Notes on JSTOR"><title>x</title>`;
+  assert.equal(extract(own).title, "Reading Group Notes on JSTOR");
+});
+
+test("abstract: a heading with a bracketed qualifier ('Abstract (provisional)') heads the abstract", () => {
+  const body = `<div class="sidebar"><ul><li><strong>Abstract</strong></li><li>Full text</li></ul></div>
+    <div class="authors">Emma K Quinn, Peter D Massey and David N Durrheim Author Affiliations</div>
+    <h3>Abstract (provisional)</h3><h4>Background</h4>
+    <p>Australian bat lyssavirus infects a number of flying fox and insectivorous bat species in Australia.</p>
+    <h3>Background</h3><p>The article's own text.</p>`;
+  const found = extract(`<meta name="citation_title" content="Understanding human - bat interactions">`, body);
+  assert.match(found.abstract, /^Australian bat lyssavirus infects/);
+  assert.doesNotMatch(found.abstract, /own text/);
+});

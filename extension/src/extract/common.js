@@ -51,11 +51,20 @@
     return afterSpace.trim().split(/\s+/).length >= 3 ? afterSpace : name;
   }
 
-  /** One person's name as a page wrote it, without markers, degrees, e-mail, a trailing "and" or commas. */
+  // A title before a name: "Dr. Angelo R. Santos", "Prof Ada Lovelace" (kept when only one
+  // word would be left: "Dr. Who").
+  const HONORIFIC = /^(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame)\.?\s+)+(?=\S+\s+\S)/i;
+
+  /**
+   * One person's name as a page wrote it, without markers, degrees, titles, e-mail, a
+   * bracketed tag ("[UNESP]", a repository's affiliation mark), a trailing "and" or commas.
+   */
   function cleanAuthor(value) {
     if (TEMPLATE_SLOT.test(String(value == null ? "" : value))) return "";
     let s = stripTags(value)
       .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
+      .replace(/\s*\[[^\][]*\]\s*$/, "")
+      .replace(HONORIFIC, "")
       .replace(new RegExp(`^[\\s\\d${MARKERS}\\u00b9\\u00b2\\u00b3\\u2070-\\u2079,;]+(?=\\p{L})`, "u"), "");
     for (let i = 0; i < 4; i++) {
       const before = s;

@@ -239,7 +239,8 @@
     return clean(title)
       .replace(/^\[[^\]]+\]\s+/, "")
       .replace(/^Paper page - /, "")
-      .replace(/\s+[|–—-]\s+(OpenReview|arXiv(\.org)?|ACL Anthology|bioRxiv|medRxiv|Semantic Scholar|PubMed|PeerJ|eLife|SpringerLink|USENIX)$/i, "")
+      .replace(/(?:\s+[|–—-]\s+(?:OpenReview|arXiv(?:\.org)?|ACL Anthology|bioRxiv|medRxiv|Semantic Scholar|PubMed|NCBI|PeerJ|eLife|SpringerLink|USENIX))+$/i, "")
+      .replace(/\s+on JSTOR$/, "")
       .trim();
   }
 
@@ -290,16 +291,26 @@
     return [];
   }
 
-  /** A family's authors: one tag per person, or one tag listing them ("A; B", "A and B"). */
-  function splitAuthors(values) {
+  // A list a page cut short: "Powell DJ, et al." names one author of several.
+  const ET_AL = /(?:^|[\s,;])et\.?\s+al\b\.?\s*$/i;
+
+  /**
+   * A family's authors: one tag per person, or one tag listing them ("A; B", "A and B").
+   * None from a list cut short with "et al.": the next family, or the registry, has them all.
+   * `perPerson`: the family's tags name one person each (citation_author, DC.creator), so one
+   * comma in its only tag is the "Family, Given" it is written in.
+   */
+  function splitAuthors(values, perPerson = false) {
     const list = values.map(clean).filter(Boolean);
+    if (list.some((a) => ET_AL.test(a))) return [];
     if (list.length !== 1) return list;
     const one = list[0];
     if (one.includes(";")) return one.split(";");
     const parts = one.split(/,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/).filter((p) => clean(p)); // "A, , B, " too
     // "Ada Lovelace, Alan Turing and Grace Hopper" (each part a name with a space); never
-    // "Lovelace, Ada".
-    if (parts.length > 1 && parts.every((p) => /\S\s+\S/.test(clean(p)))) return parts;
+    // "Lovelace, Ada", nor a DC.creator "Carvalho Júnior, Ilton Jardim de".
+    const listed = !perPerson || parts.length > 2 || /\s+and\s+|&/.test(one);
+    if (listed && parts.every((p) => /\S\s+\S/.test(clean(p)))) return parts;
     return list;
   }
 
@@ -490,7 +501,8 @@
   const NOT_THE_ABSTRACT = /highlight|graphical|teaser|keyword|related|recommend/i;
   const FURNITURE = "aside, nav, footer, figure, table, li, [role='navigation'], [role='complementary']";
   const NOT_PROSE = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "BUTTON", "FORM"]);
-  const ABSTRACT_HEADING = /^(abstract|summary)[:.]?$/i;
+  // "Abstract (provisional)": a qualifier in brackets still heads the abstract.
+  const ABSTRACT_HEADING = /^(abstract|summary)(?:\s*\([^()]{1,40}\))?[:.]?$/i;
   const HEADINGS = ["H1", "H2", "H3", "H4", "H5", "H6"];
 
   function namedAside(el) {
@@ -625,7 +637,7 @@
         if (!fam[field] || skip.has(`${fam.source}.${field}`)) continue;
         let value = fam[field]();
         if (field === "authors") {
-          value = splitAuthors(value || [])
+          value = splitAuthors(value || [], ["citation", "dc"].includes(fam.source))
             .map(cleanAuthor)
             .filter((a) => a && !/^https?:/i.test(a));
           value = value.filter((a, i) => value.indexOf(a) === i);
