@@ -8,6 +8,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers.field_copies import ShallowFieldCopies
 from api.serializers.strict import RejectUnknownFields
 from readinglist.entry_query import Sort
 from readinglist.entry_rows import (
@@ -30,7 +31,9 @@ MAX_INPUT_LENGTH = 2000
 MAX_LOOKUP_ITEMS = 200
 
 
-class PageMetadataSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
+class PageMetadataSerializer(
+    ShallowFieldCopies, RejectUnknownFields, serializers.Serializer[dict[str, Any]]
+):
     title = serializers.CharField(max_length=MAX_LENGTHS["title"], required=False, allow_blank=True)
     authors = serializers.ListField(
         child=serializers.CharField(max_length=MAX_AUTHOR_LENGTH),
@@ -80,7 +83,9 @@ class PageMetadataSerializer(RejectUnknownFields, serializers.Serializer[dict[st
         return value
 
 
-class SaveSerializer(RejectUnknownFields, serializers.Serializer[dict[str, Any]]):
+class SaveSerializer(
+    ShallowFieldCopies, RejectUnknownFields, serializers.Serializer[dict[str, Any]]
+):
     url = serializers.CharField(max_length=MAX_INPUT_LENGTH, help_text="Page URL or identifier")
     metadata = PageMetadataSerializer(required=False)
     library = serializers.IntegerField(required=False, min_value=1)
