@@ -382,8 +382,12 @@ test("authors: titles before a name and a repository's bracketed tag are cleaned
   const head = `<meta name="citation_title" content="T">
     <meta name="citation_author" content="Dr. Angelo R. Santos">
     <meta name="citation_author" content="Prof Ada Lovelace">
-    <meta name="citation_author" content="Dr. Who">`;
-  assert.deepEqual(extract(head).authors, ["Angelo R. Santos", "Ada Lovelace", "Dr. Who"]);
+    <meta name="citation_author" content="Dr. Who">
+    <meta name="citation_author" content="MR Hassan Ali">`;
+  assert.deepEqual(extract(head).authors, ["Angelo R. Santos", "Ada Lovelace", "Dr. Who", "MR Hassan Ali"]);
+  const marks = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ramos, Ana [UNESP] [UNIFESP]">
+    <meta name="citation_author" content="Lima, Rui [UNESP]1">`;
+  assert.deepEqual(extract(marks).authors, ["Ana Ramos", "Rui Lima"]);
   // A DSpace DC.creator: one person, "Family, Given", with the repository's affiliation mark.
   const dspace = `<meta name="DC.title" content="A neve em Palmas/PR">
     <meta name="DC.creator" content="Carvalho Júnior, Ilton Jardim de [UNESP]">`;
@@ -395,20 +399,28 @@ test("authors: one free-text tag naming two people is two authors; a per-person 
   assert.deepEqual(extract(free, "<h1>T</h1>").authors, ["Ada Lovelace", "Alan Turing"]);
   const listed = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ada Lovelace, Alan Turing and Grace Hopper">`;
   assert.deepEqual(extract(listed).authors, ["Ada Lovelace", "Alan Turing", "Grace Hopper"]);
+  // citation_authors (plural) is one free-text list, not one person.
+  const plural = `<meta name="citation_title" content="T"><meta name="citation_authors" content="Ada Lovelace, Alan Turing">`;
+  assert.deepEqual(extract(plural).authors, ["Ada Lovelace", "Alan Turing"]);
+  assert.deepEqual(extract(`<meta name="citation_title" content="T"><meta name="citation_authors" content="Lovelace, Ada; Turing, Alan">`).authors, ["Ada Lovelace", "Alan Turing"]);
 });
 
-test("authors: a list cut short with 'et al.' gives way to a full one, or to none", () => {
+test("authors: a list cut short with 'et al.' gives way to a longer one, else is kept without it", () => {
   const cut = `<meta name="author" content="Powell DJ , et al.">`;
-  assert.deepEqual(extract(cut, "<h1>Circadian cortisol</h1>").authors, []);
+  assert.deepEqual(extract(cut, "<h1>Circadian cortisol</h1>").authors, ["Powell DJ"]);
   const full = `${cut}<meta name="DC.creator" content="Powell, Daniel J."><meta name="DC.creator" content="Moss-Morris, Rona">`;
   assert.deepEqual(extract(full).authors, ["Daniel J. Powell", "Rona Moss-Morris"]);
+  const tagged = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ada Lovelace">
+    <meta name="citation_author" content="Alan Turing"><meta name="citation_author" content="et al.">`;
+  assert.deepEqual(extract(tagged).authors, ["Ada Lovelace", "Alan Turing"]);
 });
 
 test("title: chained site tails and JSTOR's 'on JSTOR' are cut from a <title>", () => {
   const pubmed = `<title>Circadian cortisol and fatigue severity.  - PubMed - NCBI</title>`;
   assert.equal(extract(pubmed).title, "Circadian cortisol and fatigue severity.");
   const jstor = `<title>The UNIX Operating System: A Model for Software Design on JSTOR</title>`;
-  assert.equal(extract(jstor).title, "The UNIX Operating System: A Model for Software Design");
+  assert.equal(extract(jstor, "", "https://www.jstor.org/stable/1687467").title, "The UNIX Operating System: A Model for Software Design");
+  assert.equal(extract(`<title>Citation patterns on JSTOR</title>`).title, "Citation patterns on JSTOR"); // elsewhere
   // A citation_title is the paper's own, whatever it ends with.
   const own = `<meta name="citation_title" content="Reading Group Notes on JSTOR"><title>x</title>`;
   assert.equal(extract(own).title, "Reading Group Notes on JSTOR");

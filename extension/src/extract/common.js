@@ -52,8 +52,11 @@
   }
 
   // A title before a name: "Dr. Angelo R. Santos", "Prof Ada Lovelace" (kept when only one
-  // word would be left: "Dr. Who").
-  const HONORIFIC = /^(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame)\.?\s+)+(?=\S+\s+\S)/i;
+  // word would be left: "Dr. Who"). Written as titles are, so initials ("MR Hassan Ali",
+  // "DR Hofstadter") stay.
+  const HONORIFIC = /^(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame)\.?\s+)+(?=\S+\s+\S)/;
+  // A repository's mark after a name ("Ramos, Ana [UNESP]"), wherever the other clutter is.
+  const BRACKETED_TAG = /(?<=\S)\s*\[[^\][]*\]/g;
 
   /**
    * One person's name as a page wrote it, without markers, degrees, titles, e-mail, a
@@ -63,7 +66,7 @@
     if (TEMPLATE_SLOT.test(String(value == null ? "" : value))) return "";
     let s = stripTags(value)
       .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
-      .replace(/\s*\[[^\][]*\]\s*$/, "")
+      .replace(BRACKETED_TAG, "")
       .replace(HONORIFIC, "")
       .replace(new RegExp(`^[\\s\\d${MARKERS}\\u00b9\\u00b2\\u00b3\\u2070-\\u2079,;]+(?=\\p{L})`, "u"), "");
     for (let i = 0; i < 4; i++) {

@@ -234,13 +234,14 @@
     return registrableDomain(host).split(".")[0];
   }
 
-  /** Strip a site's affixes from a <title>. */
-  function stripTitle(title) {
-    return clean(title)
+  /** Strip a site's affixes from a <title> (of the page at `url`, when known). */
+  function stripTitle(title, url = "") {
+    // JSTOR's "… on JSTOR", only on JSTOR: elsewhere it may end a title about JSTOR.
+    const onJstor = /^https?:\/\/(?:[^/]+\.)?jstor\.org\//i.test(url);
+    return clean(onJstor ? clean(title).replace(/\s+on JSTOR$/, "") : title)
       .replace(/^\[[^\]]+\]\s+/, "")
       .replace(/^Paper page - /, "")
       .replace(/(?:\s+[|–—-]\s+(?:OpenReview|arXiv(?:\.org)?|ACL Anthology|bioRxiv|medRxiv|Semantic Scholar|PubMed|NCBI|PeerJ|eLife|SpringerLink|USENIX))+$/i, "")
-      .replace(/\s+on JSTOR$/, "")
       .trim();
   }
 
@@ -292,17 +293,21 @@
   }
 
   // A list a page cut short: "Powell DJ, et al." names one author of several.
-  const ET_AL = /(?:^|[\s,;])et\.?\s+al\b\.?\s*$/i;
+  const ET_AL = /(?:^|[\s,;]+)et\.?\s+al\b\.?\s*$/i;
+
+  /** Whether a family's list ends with "et al." (so names only the first authors). */
+  function isCutShort(values) {
+    return values.some((a) => ET_AL.test(clean(a)));
+  }
 
   /**
-   * A family's authors: one tag per person, or one tag listing them ("A; B", "A and B").
-   * None from a list cut short with "et al.": the next family, or the registry, has them all.
+   * A family's authors: one tag per person, or one tag listing them ("A; B", "A and B"),
+   * without an "et al." that ends a list cut short.
    * `perPerson`: the family's tags name one person each (citation_author, DC.creator), so one
    * comma in its only tag is the "Family, Given" it is written in.
    */
   function splitAuthors(values, perPerson = false) {
-    const list = values.map(clean).filter(Boolean);
-    if (list.some((a) => ET_AL.test(a))) return [];
+    const list = values.map((a) => clean(clean(a).replace(ET_AL, ""))).filter(Boolean);
     if (list.length !== 1) return list;
     const one = list[0];
     if (one.includes(";")) return one.split(";");
@@ -325,9 +330,11 @@
   function families(doc, meta, url) {
     const ld = scholarlyNode(doc);
     const citationAuthors = () => {
-      let a = meta.all("citation_author", "bepress_citation_author");
-      if (!a.length) a = meta.all("citation_authors").flatMap((v) => v.split(";"));
-      return a.map(clean).filter(Boolean);
+      const a = meta.all("citation_author", "bepress_citation_author");
+      // The plural tag is one free-text list ("A; B" or "Ada Lovelace, Alan Turing"): split
+      // as such here, so its parts reach `splitAuthors` as one name each.
+      const all = a.length ? a : meta.all("citation_authors").flatMap((v) => splitAuthors([v]));
+      return all.map(clean).filter(Boolean);
     };
     const dcDoi = () => {
       for (const key of ["dc.identifier", "dcterms.identifier"]) {
@@ -449,7 +456,7 @@
       },
       {
         source: "document",
-        title: () => stripTitle(text(doc.querySelector("title"))) || text(doc.querySelector("h1")),
+        title: () => stripTitle(text(doc.querySelector("title")), url) || text(doc.querySelector("h1")),
         authors: () => {
           const body = bodyAuthors(doc);
           return body.length ? body : meta.all("author").filter((a) => !/^https?:/i.test(a));
@@ -633,16 +640,22 @@
     for (const field of FIELDS) {
       metadata[field] = field === "authors" ? [] : "";
       if (field === "abstract") continue; // chosen once the title and venue are known
+      let firstAuthors = null; // a list cut short ("Powell DJ, et al."), if no family has more
       for (const fam of fams) {
         if (!fam[field] || skip.has(`${fam.source}.${field}`)) continue;
         let value = fam[field]();
         if (field === "authors") {
+          const cut = isCutShort(value || []);
           value = splitAuthors(value || [], ["citation", "dc"].includes(fam.source))
             .map(cleanAuthor)
             .filter((a) => a && !/^https?:/i.test(a));
           value = value.filter((a, i) => value.indexOf(a) === i);
           if (!value.length) continue;
           if (value.every((a) => a.split(",").length === 2)) value = value.map(flipName);
+          if (cut && !(firstAuthors && firstAuthors.value.length >= value.length)) {
+            firstAuthors = { value, source: fam.source };
+          }
+          if (cut || (firstAuthors && value.length <= firstAuthors.value.length)) continue;
         } else {
           value = field === "title" || field === "venue" ? stripTags(value) : clean(value);
           if (!value) continue;
@@ -653,6 +666,10 @@
         metadata[field] = value;
         metadata.field_sources[field] = fam.source;
         break;
+      }
+      if (field === "authors" && !metadata.authors.length && firstAuthors) {
+        metadata.authors = firstAuthors.value;
+        metadata.field_sources.authors = firstAuthors.source;
       }
     }
     let host = "";
