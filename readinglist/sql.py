@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field, Model
 
 
@@ -48,13 +48,18 @@ def insert(row: Model) -> None:
     save path building Django's INSERT cost more than PostgreSQL spent running it. No
     signals are sent (the project connects none to these models)."""
     statement, fields = _insert_statement(type(row))
+    returns_key = row._meta.auto_field is not None
+    if returns_key and row.pk is not None:
+        raise TypeError(f"this {type(row).__name__} has a primary key already: use save()")
     # As save() does: a related row saved after it was assigned (a new entry's contribution)
     # gives its key now, and an unsaved one is refused.
     row._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    if any(hasattr(value, "resolve_expression") for value in values):
+        raise TypeError(f"this {type(row).__name__} holds a query expression: use save()")
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         cursor.execute(statement, values)
-        if row._meta.pk.attname not in {field.attname for field in fields}:
+        if returns_key:
             row.pk = cursor.fetchone()[0]
     row._state.adding, row._state.db = False, connection.alias
 
@@ -63,8 +68,8 @@ def insert(row: Model) -> None:
 def _insert_statement(model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
     meta = model._meta
     fields = [field for field in meta.concrete_fields if field is not meta.auto_field]
-    if any(field.db_returning or field.has_db_default() for field in fields):
-        raise TypeError(f"{model.__name__} has columns the database fills: use save()")
+    if meta.parents or any(field.db_returning or field.has_db_default() for field in fields):
+        raise TypeError(f"{model.__name__} has columns the database fills or a parent: use save()")
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     values = ", ".join(["%s"] * len(fields))
     statement = f"INSERT INTO {meta.db_table} ({columns}) VALUES ({values})"

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from readinglist.enrichment.http import FetchError
 from readinglist.models import Lab, Membership, User
+from readinglist.services import citekeys
 from readinglist.services.labs import add_member, create_lab
 from tests.factories import UserFactory
 
@@ -53,6 +54,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     # The worker's registries see what a machine without network sees; tests that need an
     # answer install recorded responses (`tests.registries`).
     monkeypatch.setattr("readinglist.enrichment.http.fetch", offline)
+
+
+@pytest.fixture(autouse=True)
+def _no_key_hints() -> None:
+    """No test inherits another's remembered citation-key forms (library ids repeat on SQLite)."""
+    citekeys._LAST_FORM.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -226,9 +226,11 @@ def _stamp_new_entry(entry: Entry, *, citekey: str, paper: Paper) -> None:
     entry.version = library.version
     if citekey or is_key_ready(entry, paper):
         adopt_citekey(entry, pattern=library.citekey_pattern, wanted=citekey)
+    entry.updated_at = timezone.now()  # the write's moment is when it got its version
     sql.execute(
-        f"UPDATE {Entry._meta.db_table} SET version = %s, citekey = %s WHERE id = %s",
-        [entry.version, entry.citekey, entry.pk],
+        f"UPDATE {Entry._meta.db_table} SET version = %s, citekey = %s, updated_at = %s"
+        " WHERE id = %s",
+        [entry.version, entry.citekey, entry.updated_at, entry.pk],
     )
 
 

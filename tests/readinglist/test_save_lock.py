@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from readinglist.io.citekeys import with_suffix
 from readinglist.metadata import PageMetadata
 from readinglist.models import Entry, EntryTag, Tag, Tombstone, User
-from readinglist.services import citekeys, entries
+from readinglist.services import entries
 from readinglist.services.accounts import personal_library
 from readinglist.services.entries import save_paper
 from readinglist.services.tags import delete_tag, update_tag
@@ -150,12 +150,6 @@ def _key_reads(queries: CaptureQueriesContext) -> list[str]:
         for q in queries.captured_queries
         if q["sql"].startswith("SELECT") and "lower(citekey)" in q["sql"].lower()
     ]
-
-
-@pytest.fixture(autouse=True)
-def _no_key_hints() -> None:
-    """Each test starts with no remembered forms (library ids repeat between tests)."""
-    citekeys._LAST_FORM.clear()
 
 
 @pytest.mark.django_db

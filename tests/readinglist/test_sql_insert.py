@@ -1,6 +1,8 @@
 """`sql.insert` writes a new row as `Model.save(force_insert=True)` would."""
 
 import pytest
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.forms.models import model_to_dict
 
 from readinglist import sql
@@ -64,3 +66,14 @@ def test_an_unsaved_related_row_is_refused(alice: User) -> None:
         sql.insert(entry)
 
     assert not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_row_with_a_key_or_an_expression_is_left_to_save(alice: User) -> None:
+    keyed = Paper(id=10_000, url="https://example.org/e")
+    with pytest.raises(TypeError, match="primary key"):
+        sql.insert(keyed)
+    dated = Paper(url="https://example.org/f", title=Upper(Value("t")))
+    with pytest.raises(TypeError, match="expression"):
+        sql.insert(dated)
+    assert not Paper.objects.exists()
