@@ -54,9 +54,12 @@ def insert(row: Model) -> None:
     # As save() does: a related row saved after it was assigned (a new entry's contribution)
     # gives its key now, and an unsaved one is refused.
     row._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    if any(hasattr(value, "resolve_expression") for value in values):
+    raw = [field.pre_save(row, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in raw):
         raise TypeError(f"this {type(row).__name__} holds a query expression: use save()")
+    values = [
+        field.get_db_prep_save(value, connection) for field, value in zip(fields, raw, strict=True)
+    ]
     with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         cursor.execute(statement, values)
         if returns_key:

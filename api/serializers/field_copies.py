@@ -41,8 +41,13 @@ def _fresh(field: serializers.Field[Any, Any, Any, Any]) -> serializers.Field[An
 
 
 def _is_plain(field: serializers.Field[Any, Any, Any, Any]) -> bool:
-    """A field holding no other field, bound by `Field.bind` itself."""
+    """A field holding no other field (a related field's `child_relation` is one), bound and
+    copied by `Field`'s own methods."""
     return (
-        not isinstance(field, (serializers.BaseSerializer, *_CONTAINERS))
+        not isinstance(
+            field, (serializers.BaseSerializer, serializers.ManyRelatedField, *_CONTAINERS)
+        )
         and type(field).bind is serializers.Field.bind
+        and type(field).__deepcopy__ is serializers.Field.__deepcopy__
+        and not any(isinstance(value, serializers.Field) for value in vars(field).values())
     )

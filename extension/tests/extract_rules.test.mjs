@@ -388,6 +388,11 @@ test("authors: titles before a name and a repository's bracketed tag are cleaned
   const marks = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ramos, Ana [UNESP] [UNIFESP]">
     <meta name="citation_author" content="Lima, Rui [UNESP]1">`;
   assert.deepEqual(extract(marks).authors, ["Ana Ramos", "Rui Lima"]);
+  const odd = `<meta name="citation_title" content="T"><meta name="citation_author" content="[No authors listed]">
+    <meta name="citation_author" content="DR. JOHN SMITH">`;
+  assert.deepEqual(extract(odd).authors, ["JOHN SMITH"]);
+  const own = `<meta name="citation_title" content="T"><meta name="citation_author" content="Smith, J[ohn] A.">`;
+  assert.deepEqual(extract(own).authors, ["J[ohn] A. Smith"]);
   // A DSpace DC.creator: one person, "Family, Given", with the repository's affiliation mark.
   const dspace = `<meta name="DC.title" content="A neve em Palmas/PR">
     <meta name="DC.creator" content="Carvalho Júnior, Ilton Jardim de [UNESP]">`;
@@ -413,6 +418,9 @@ test("authors: a list cut short with 'et al.' gives way to a longer one, else is
   const tagged = `<meta name="citation_title" content="T"><meta name="citation_author" content="Ada Lovelace">
     <meta name="citation_author" content="Alan Turing"><meta name="citation_author" content="et al.">`;
   assert.deepEqual(extract(tagged).authors, ["Ada Lovelace", "Alan Turing"]);
+  const plural = `<meta name="citation_title" content="T"><meta name="citation_authors" content="Powell DJ; Moss-Morris R; et al.">
+    <meta name="DC.creator" content="Powell, D."><meta name="DC.creator" content="Moss-Morris, R."><meta name="DC.creator" content="Liossi, C.">`;
+  assert.deepEqual(extract(plural).authors, ["D. Powell", "R. Moss-Morris", "C. Liossi"]);
 });
 
 test("title: chained site tails and JSTOR's 'on JSTOR' are cut from a <title>", () => {

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from readinglist import sql
@@ -219,6 +219,9 @@ def _save_paper_once(
     )
 
 
+_UPDATED_AT = Entry._meta.get_field("updated_at")
+
+
 def _stamp_new_entry(entry: Entry, *, citekey: str, paper: Paper) -> None:
     """Give an entry written before the lock (`entry.library` is the locked library) this
     write's version and, when it is ready for one, its key: one UPDATE, under the lock."""
@@ -230,7 +233,12 @@ def _stamp_new_entry(entry: Entry, *, citekey: str, paper: Paper) -> None:
     sql.execute(
         f"UPDATE {Entry._meta.db_table} SET version = %s, citekey = %s, updated_at = %s"
         " WHERE id = %s",
-        [entry.version, entry.citekey, entry.updated_at, entry.pk],
+        [
+            entry.version,
+            entry.citekey,
+            _UPDATED_AT.get_db_prep_save(entry.updated_at, connection),
+            entry.pk,
+        ],
     )
 
 

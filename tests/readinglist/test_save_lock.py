@@ -216,3 +216,16 @@ def test_a_stale_hint_falls_back_to_the_narrowing(alice: User) -> None:
 
     # The form before the hint is free now: the narrowing finds the gap from the start.
     assert result.entry.citekey == with_suffix(base, 100)
+
+
+@pytest.mark.django_db
+def test_a_new_entry_is_stamped_when_it_gets_its_version(alice: User) -> None:
+    """Written before the lock, a new entry's `updated_at` is set again with its version, in
+    the form the ORM writes (so filters on it still match on SQLite)."""
+    result = save_paper(user=alice, url="https://example.org/stamped", metadata=METADATA)
+
+    stored = Entry.objects.get(pk=result.entry.pk)
+    assert stored.updated_at == result.entry.updated_at
+    assert stored.updated_at >= stored.created_at
+    assert Entry.objects.filter(pk=stored.pk, updated_at__lte=result.entry.updated_at).exists()
+    assert Entry.objects.filter(pk=stored.pk, updated_at__gte=result.entry.updated_at).exists()

@@ -1,7 +1,7 @@
 """`sql.insert` writes a new row as `Model.save(force_insert=True)` would."""
 
 import pytest
-from django.db.models import Value
+from django.db.models import F, Value
 from django.db.models.functions import Upper
 from django.forms.models import model_to_dict
 
@@ -73,7 +73,7 @@ def test_a_row_with_a_key_or_an_expression_is_left_to_save(alice: User) -> None:
     keyed = Paper(id=10_000, url="https://example.org/e")
     with pytest.raises(TypeError, match="primary key"):
         sql.insert(keyed)
-    dated = Paper(url="https://example.org/f", title=Upper(Value("t")))
-    with pytest.raises(TypeError, match="expression"):
-        sql.insert(dated)
+    for expression in (Upper(Value("t")), F("url")):
+        with pytest.raises(TypeError, match="expression"):
+            sql.insert(Paper(url="https://example.org/f", title=expression))
     assert not Paper.objects.exists()

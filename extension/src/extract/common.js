@@ -54,16 +54,19 @@
   // A title before a name: "Dr. Angelo R. Santos", "Prof Ada Lovelace" (kept when only one
   // word would be left: "Dr. Who"). Written as titles are, so initials ("MR Hassan Ali",
   // "DR Hofstadter") stay.
-  const HONORIFIC = /^(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame)\.?\s+)+(?=\S+\s+\S)/;
-  // A repository's mark after a name ("Ramos, Ana [UNESP]"), wherever the other clutter is.
-  const BRACKETED_TAG = /(?<=\S)\s*\[[^\][]*\]/g;
+  // Capitals only with the dot ("DR. JOHN SMITH").
+  const HONORIFIC = /^(?:(?:(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame)\.?|(?:DR|PROF|MR|MRS|MS)\.)\s+)+(?=\S+\s+\S)/;
+  // A repository's mark after a name ("Ramos, Ana [UNESP]"), wherever the other clutter is;
+  // never letters a name brackets itself ("J[ohn]"). A value that is only one names nobody.
+  const BRACKETED_TAG = /\s+\[[^\][]*\]/g;
+  const ONLY_BRACKETED = /^\s*\[[^\][]*\]\s*$/;
 
   /**
    * One person's name as a page wrote it, without markers, degrees, titles, e-mail, a
    * bracketed tag ("[UNESP]", a repository's affiliation mark), a trailing "and" or commas.
    */
   function cleanAuthor(value) {
-    if (TEMPLATE_SLOT.test(String(value == null ? "" : value))) return "";
+    if (TEMPLATE_SLOT.test(String(value == null ? "" : value)) || ONLY_BRACKETED.test(String(value == null ? "" : value))) return "";
     let s = stripTags(value)
       .replace(/[(<[]?[^\s()<>[\]]+@[^\s()<>[\]]+\.\w+[)>\]]?/g, " ")
       .replace(BRACKETED_TAG, "")

@@ -333,7 +333,9 @@
       const a = meta.all("citation_author", "bepress_citation_author");
       // The plural tag is one free-text list ("A; B" or "Ada Lovelace, Alan Turing"): split
       // as such here, so its parts reach `splitAuthors` as one name each.
-      const all = a.length ? a : meta.all("citation_authors").flatMap((v) => splitAuthors([v]));
+      // A list cut short keeps its "et al." here, for `isCutShort` to see.
+      const listed = (v) => (ET_AL.test(clean(v)) ? [...splitAuthors([v]), "et al."] : splitAuthors([v]));
+      const all = a.length ? a : meta.all("citation_authors").flatMap(listed);
       return all.map(clean).filter(Boolean);
     };
     const dcDoi = () => {
