@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from readinglist import sql
 from readinglist.metadata import ItemType
 from readinglist.querysets import EntryQuerySet, LabQuerySet, LibraryQuerySet, PaperQuerySet
 from readinglist.roles import Role
@@ -67,6 +68,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
+    # The id of the user's personal library when the query that loaded the user read it
+    # along (token authentication does); None means unknown. The library is never
+    # deleted while its owner exists, so the id cannot go stale.
+    known_personal_library_id: int | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -1021,17 +1026,26 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         used before `last_used_before`. Written out: every token-authenticated request asks
         it, and building the ORM's join took 0.3 ms where PostgreSQL took 0.2 to answer.
         A raw query: filters applied before it are ignored (call it on the manager)."""
-        users = User.objects.raw(
+        # The user's personal library comes along (`User.known_personal_library_id`): a save,
+        # the commonest token request, needs it, and here it costs no round trip of its own.
+        users = sql.instances(
+            User,
             "SELECT u.*, t.id AS token_id,"
-            " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale"
+            " (t.last_used_at IS NULL OR t.last_used_at < %s) AS token_stale,"
+            f" (SELECT l.id FROM {Library._meta.db_table} l"
+            "   WHERE l.owner_id = u.id AND l.kind = %s) AS known_personal_library_id"
             f" FROM {self.model._meta.db_table} t"
             f" JOIN {User._meta.db_table} u ON u.id = t.user_id"
             " WHERE t.digest = %s AND u.is_active",
-            [connection.ops.adapt_datetimefield_value(last_used_before), digest],
+            [
+                connection.ops.adapt_datetimefield_value(last_used_before),
+                Library.Kind.PERSONAL,
+                digest,
+            ],
         )
-        user = next(iter(users), None)
-        if user is None:
+        if not users:
             return None
+        user = users[0]
         # The token's columns came as attributes of the user: take them off it. Its other
         # columns stay deferred (loaded if asked for); authentication needs none of them.
         token_id, stale = user.__dict__.pop("token_id"), user.__dict__.pop("token_stale")

@@ -21,6 +21,60 @@ def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     return found
 
 
+def instances[M: Model](model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
+    """`Model.objects.raw(sql, params)` as a list, with the per-call work RawQuerySet does
+    (its compiler, column order, converter lists: 0.08 ms of a 0.15 ms query in process)
+    done once per model and column list. Columns that are not the model's fields become
+    attributes, as raw() makes them; the primary key must be among the columns."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(column[0] for column in cursor.description)
+        found = cursor.fetchall()
+    if not found:
+        return []
+    names, positions, extras, converters = _row_plan(model, columns, connection.vendor)
+    alias = connection.alias
+    built = []
+    for raw in found:
+        values = list(raw)
+        for position, field, convs in converters:
+            for convert in convs:
+                values[position] = convert(values[position], field, connection)
+        row = model.from_db(alias, names, [values[position] for position in positions])
+        for attribute, position in extras:
+            setattr(row, attribute, values[position])
+        built.append(row)
+    return built
+
+
+@cache
+def _row_plan(
+    model: type[Model], columns: tuple[str, ...], vendor: str
+) -> tuple[list[str], list[int], list[tuple[str, int]], list[tuple[int, Any, list[Any]]]]:
+    """For `instances`: the field names `from_db` gets and their columns' positions, the
+    other columns' positions, and each field column's converters (`vendor` keys the cache:
+    converters differ between databases)."""
+    fields = model._meta.concrete_fields
+    order = {field.column: index for index, field in enumerate(fields)}
+    selected, extras, converters = [], [], []
+    for position, column in enumerate(columns):
+        index = order.get(column)
+        if index is None:
+            extras.append((column, position))
+            continue
+        selected.append((index, position))
+        col = fields[index].get_col(model._meta.db_table)
+        convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if convs:
+            converters.append((position, col, convs))
+    # from_db() takes the values in the model's field order, whatever the query's order.
+    selected.sort()
+    names = [fields[index].attname for index, _ in selected]
+    if model._meta.pk.attname not in names:
+        raise ValueError(f"a query for {model.__name__} rows must select its primary key")
+    return names, [position for _, position in selected], extras, converters
+
+
 def execute(sql: str, params: Sequence[Any]) -> int:
     """Run a statement that returns no rows; how many rows it changed."""
     with connection.cursor() as cursor:

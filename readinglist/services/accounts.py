@@ -29,6 +29,8 @@ def personal_library_id(user: User) -> int:
     """The id of the user's personal library, created on first need: all a save needs
     before it takes the library's lock. Written out, as building the query cost four times
     what answering it did (a save asks it on every click)."""
+    if user.known_personal_library_id is not None:
+        return user.known_personal_library_id
     found = sql.rows(
         f"SELECT id FROM {Library._meta.db_table} WHERE owner_id = %s AND kind = %s",
         [user.pk, Library.Kind.PERSONAL],

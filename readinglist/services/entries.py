@@ -277,7 +277,7 @@ def tags_by_folded_name(*, library_id: int, folded: Iterable[str] | None = None)
             return {}
         matching, more = sql.in_values("folded", names)
         query, params = f"{query} AND {matching}", [*params, *more]
-    return {tag.folded: tag for tag in Tag.objects.raw(query, params)}
+    return {tag.folded: tag for tag in sql.instances(Tag, query, params)}
 
 
 def wanted_tags(names: Iterable[str]) -> dict[str, str]:

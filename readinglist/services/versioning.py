@@ -13,9 +13,10 @@ from contextvars import ContextVar
 from typing import Protocol
 from uuid import UUID
 
-from django.db import router, transaction
+from django.db import transaction
 from django.db.models import Model, QuerySet
 
+from readinglist import sql
 from readinglist.errors import DomainError, ErrorKind
 from readinglist.models import Comment, Library, Tombstone, User
 
@@ -132,13 +133,11 @@ def _lock_and_bump(library_id: int) -> Library:
     runs this. The UPDATE's row lock (FOR NO KEY UPDATE) blocks every other writer of the
     library the same way; only foreign-key checks from inserts still pass, as they should."""
     columns = ", ".join(str(field.column) for field in Library._meta.concrete_fields)
-    found = list(
-        Library.objects.raw(
-            f"UPDATE {Library._meta.db_table} SET version = version + 1"
-            f" WHERE id = %s RETURNING {columns}",
-            [library_id],
-            using=router.db_for_write(Library),  # raw() would pick the read database
-        )
+    found = sql.instances(
+        Library,
+        f"UPDATE {Library._meta.db_table} SET version = version + 1"
+        f" WHERE id = %s RETURNING {columns}",
+        [library_id],
     )
     if not found:
         raise Library.DoesNotExist(f"no library {library_id}")

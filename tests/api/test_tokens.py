@@ -7,12 +7,15 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from api import urls_auth
-from readinglist.models import ApiToken, User
+from readinglist.models import ApiToken, Library, User
+from readinglist.services.accounts import personal_library
 from readinglist.services.tokens import MAX_TOKENS_PER_USER, create_api_token, token_digest
 from tests.conftest import client_for
 
@@ -370,3 +373,40 @@ def test_schema_documents_the_secret_only_in_the_create_response() -> None:
     item = components[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]]
     assert set(item["properties"]) == LISTED_FIELDS
     assert "delete" in schema["paths"]["/tokens/{id}/"]
+
+
+def test_a_token_save_finds_the_personal_library_without_a_read_of_its_own(alice: User) -> None:
+
+    library = personal_library(alice)
+    _, secret = create_api_token(user=alice, name="script")
+    found = ApiToken.objects.of_active_user(token_digest(secret), last_used_before=timezone.now())
+    assert found is not None
+    assert found.token.user.known_personal_library_id == library.pk
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client_with_token(secret).post(
+            "/api/v1/save", {"url": "https://example.org/paper"}, format="json"
+        )
+
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json()["library"] == library.pk
+    library_reads = [
+        q["sql"] for q in queries.captured_queries if "FROM readinglist_library WHERE" in q["sql"]
+    ]
+    assert library_reads == []
+
+
+def test_a_token_user_without_a_personal_library_gets_one_on_first_save(alice: User) -> None:
+    Library.objects.filter(owner=alice, kind=Library.Kind.PERSONAL).delete()
+    _, secret = create_api_token(user=alice, name="script")
+    found = ApiToken.objects.of_active_user(token_digest(secret), last_used_before=timezone.now())
+    assert found is not None
+    assert found.token.user.known_personal_library_id is None
+
+    response = client_with_token(secret).post(
+        "/api/v1/save", {"url": "https://example.org/paper"}, format="json"
+    )
+
+    assert response.status_code == HTTPStatus.CREATED
+    created = Library.objects.get(owner=alice, kind=Library.Kind.PERSONAL)
+    assert response.json()["library"] == created.pk

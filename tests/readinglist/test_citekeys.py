@@ -9,15 +9,18 @@ from http import HTTPStatus
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from readinglist.enrichment.worker import run_enrichment
 from readinglist.io.bibtex import parse_bibtex
+from readinglist.io.citekeys import free_key, with_suffix
 from readinglist.io.export import library_records, render
 from readinglist.io.formats import Format
 from readinglist.metadata import PageMetadata
 from readinglist.models import CitekeyPattern, Entry, Paper, User
 from readinglist.services.accounts import personal_library
+from readinglist.services.citekeys import _free_form
 from readinglist.services.entries import save_paper
 from readinglist.services.entry_metadata import edit_details
 from readinglist.services.imports import import_records
@@ -248,3 +251,51 @@ def test_the_migration_pins_the_keys_exports_gave_before(alice: User) -> None:
     keys = [Entry.objects.get(pk=pk).citekey for pk in made]
     # What the export before stored keys gave them, in its order (oldest first).
     assert keys == ["lecun2015deep", "lecun2015deepb", "anon2015"]
+
+
+def _fill_keys(library_id: int, base: str, forms: list[int]) -> None:
+    """Entries of the library keyed with these forms of `base`."""
+    papers = Paper.objects.bulk_create(Paper(title=f"p{n}") for n in forms)
+    Entry.objects.bulk_create(
+        Entry(library_id=library_id, paper=paper, version=1, citekey=with_suffix(base, n))
+        for paper, n in zip(papers, forms, strict=True)
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("taken", "hole"),
+    [(1, None), (7, None), (8, None), (9, None), (40, None), (300, None), (300, 5)],
+)
+def test_a_new_key_takes_the_first_free_form_however_many_share_the_base(
+    alice: User, taken: int, hole: int | None
+) -> None:
+    library = personal_library(alice)
+    base = "anonuntitled"
+    forms = {n for n in range(taken) if n != hole}
+    _fill_keys(library.pk, base, sorted(forms))
+
+    first = _free_form(library.pk, base=base, besides=None)
+    first_form = hole if hole is not None else taken
+    assert (
+        first
+        == with_suffix(base, first_form)
+        == free_key(base, {with_suffix(base, n) for n in forms})
+    )
+    # Once that form is taken, the next key must not skip one (the process remembers where
+    # the last key of this base went).
+    _fill_keys(library.pk, base, [first_form])
+    forms.add(first_form)
+    assert _free_form(library.pk, base=base, besides=None) == free_key(
+        base, {with_suffix(base, n) for n in forms}
+    )
+
+
+@pytest.mark.django_db
+def test_a_free_bare_key_costs_one_read(alice: User) -> None:
+    library = personal_library(alice)
+    with CaptureQueriesContext(connection) as queries:
+        assert _free_form(library.pk, base="vaswani2017attention", besides=None) == (
+            "vaswani2017attention"
+        )
+    assert len(queries) == 1
