@@ -362,7 +362,9 @@ class Library(models.Model):
 class LibraryObject(models.Model):
     """Base of every synced row: scoped to a library, addressed by `key`, stamped by `version`."""
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: each table's unique (library, key) and (library, version) indexes
+    # lead with it, and a save paid for a third index on every row it wrote.
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.UUIDField(default=uuid.uuid4, editable=False)
     version = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -524,7 +526,8 @@ class EntryIdentifier(models.Model):
     when a registry confirms it (then this row is removed).
     """
 
-    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+")
+    # The unique (library, scheme, value) index serves queries by library.
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="+", db_index=False)
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="local_identifiers")
     scheme = models.CharField(max_length=16, choices=PaperIdentifier.Scheme.choices)
     value = models.CharField(max_length=2000)
@@ -555,7 +558,8 @@ def shown_identifiers(entry: Entry) -> list[PaperIdentifier | EntryIdentifier]:
 
 
 class EntryTag(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE)
+    # The unique (entry, tag) index serves queries by entry.
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, db_index=False)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
 
     class Meta:
