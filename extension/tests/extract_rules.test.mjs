@@ -444,3 +444,38 @@ test("abstract: a heading with a bracketed qualifier ('Abstract (provisional)') 
   assert.match(found.abstract, /^Australian bat lyssavirus infects/);
   assert.doesNotMatch(found.abstract, /own text/);
 });
+
+test("abstract: a description built from ' | '-joined parts keeps its longest part", () => {
+  const head = `<meta name="citation_title" content="Haptic Teleoperation of High-dimensional Robotic Systems">
+    <meta name="description" content="PDF | Model Predictive Control (MPC) schemes have proven their efficiency in controlling high degree-of-freedom robotic systems of many kinds and sizes. | Find, read and cite all the research you need on ResearchGate">`;
+  assert.match(extract(head).abstract, /^Model Predictive Control \(MPC\) schemes .* sizes\.$/);
+  // The cut part gives way to the page's own copy, as any cut description does.
+  const cut = head.replace("of many kinds and sizes.", "However,...");
+  const body = `<div itemprop="description">Model Predictive Control (MPC) schemes have proven their efficiency in controlling high degree-of-freedom robotic systems. However, they are costly to run.</div>`;
+  assert.match(extract(cut, body).abstract, /However, they are costly to run\.$/);
+  // A citation abstract is the publisher's own text: never split.
+  const own = `<meta name="citation_title" content="T"><meta name="citation_abstract" content="We compare A | B against C on twelve benchmarks drawn from five domains and report all results here.">`;
+  assert.match(extract(own).abstract, /^We compare A \| B against C/);
+});
+
+test("abstract: on a page of label and value cells, the cell after 'Abstract' is the abstract", () => {
+  const head = `<meta name="citation_title" content="Toward Analytic Theology: An Itinerary">
+    <meta property="og:description" content="In this paper I aim at explaining how analytic philosophical theology developed into a thriving field of research. In doing so, I place ...">`;
+  const body = `<table id="entry"><tr><td class="label">Abstract</td><td class="content"><div itemprop="description">
+    In this paper I aim at explaining how analytic philosophical theology developed into a thriving field of research.
+    In doing so, I place analytic philosophical theology into a larger intellectual narrative.</div></td></tr>
+    <tr><td class="label">Keywords</td><td>theology, analytic philosophy, method, history of ideas, religion, metaphysics, epistemology</td></tr></table>`;
+  assert.match(extract(head, body).abstract, /into a larger intellectual narrative\.$/);
+  // A "Summary" label in a reference list is someone else's.
+  const refs = `<ol class="references"><li><table><tr><th>Summary</th><td>${"Another paper's summary runs on for many words here. ".repeat(3)}</td></tr></table></li></ol>`;
+  assert.equal(extract(`<meta name="citation_title" content="T">`, refs).abstract, "");
+});
+
+test("authors: given-name and surname pairs in an author group are its people", () => {
+  const head = `<meta name="citation_title" content="The selfless mind">`;
+  const body = `<div class="author-group" id="author-group"><span class="sr-only">Author links open overlay panel</span>
+    <button class="button-link"><span class="react-xocs-alternative-link"><span class="given-name">Jasminka</span> <span class="text surname">Majdandžić</span></span><span class="author-ref"><sup>a</sup></span></button>,
+    <button class="button-link"><span class="react-xocs-alternative-link"><span class="given-name">Sandra</span> <span class="text surname">Amashaufer</span></span></button></div>
+    <ol class="references"><li><span class="given-name">Not</span> <span class="surname">Ours</span></li></ol>`;
+  assert.deepEqual(extract(head, body).authors, ["Jasminka Majdandžić", "Sandra Amashaufer"]);
+});

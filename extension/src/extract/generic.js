@@ -282,6 +282,10 @@
     "a[rel~='author']",
   ];
 
+  // An author list's container, when its people are not marked up one by one as authors
+  // (ScienceDirect's buttons): each given-name/surname pair in it is one person.
+  const AUTHOR_GROUPS = "#author-group, .author-group, .authors, .author-list, .contrib-group";
+
   function bodyAuthors(doc) {
     const micro = namesFrom([...doc.querySelectorAll("[itemprop~='author']")].filter((el) => !el.parentElement || !el.parentElement.closest("[itemprop~='author']")));
     if (micro.length) return micro;
@@ -289,7 +293,10 @@
       const found = namesFrom(doc.querySelectorAll(selector));
       if (found.length) return found;
     }
-    return [];
+    const people = [...doc.querySelectorAll(".given-name")]
+      .filter((given) => given.closest(AUTHOR_GROUPS) && given.parentElement && given.parentElement.querySelector(".surname"))
+      .map((given) => given.parentElement);
+    return namesFrom(people);
   }
 
   // A list a page cut short: "Powell DJ, et al." names one author of several.
@@ -498,6 +505,17 @@
     return titleWords.size >= 2 && !words(v).some((w) => titleWords.has(w));
   }
 
+  /**
+   * A description a site built from parts joined by " | " ("PDF | <the abstract's start> |
+   * Find, read and cite all the research you need on ResearchGate"): its longest part, the
+   * one about the article. Prose rarely holds a spaced bar, and only descriptions are split.
+   */
+  function mainSegment(value) {
+    const parts = value.split(/\s+\|\s+/);
+    if (parts.length < 2) return value;
+    return parts.reduce((a, b) => (b.length > a.length ? b : a));
+  }
+
   /** Whether `candidate` is `full` cut short: an ellipsis, or the start of the longer text. */
   function cutShort(candidate, others) {
     if (endsCut(candidate)) return true;
@@ -573,6 +591,16 @@
       const value = textAfterHeading(heading).replace(/^Abstract[:.]?\s*/i, "");
       if (value.split(" ").length >= 12) return { value, strong: true };
     }
+    // A record page laid out as label and value cells (PhilPapers, repositories' item pages):
+    // the cell after one that says "Abstract". The table is the page's layout here, not a
+    // data table inside the article, so it is not furniture.
+    for (const label of doc.querySelectorAll("td, th, dt")) {
+      const cell = label.nextElementSibling;
+      if (!cell || !/^(TD|DD)$/.test(cell.tagName) || !ABSTRACT_HEADING.test(text(label))) continue;
+      if (label.closest(NOT_OURS) || label.closest("nav, footer, aside")) continue;
+      const value = clean(text(cell));
+      if (value.split(" ").length >= 12) return { value, strong: true };
+    }
     let weak = null;
     for (const el of doc.querySelectorAll(ABSTRACT_SECTIONS)) {
       if (isAside(el) || isLinkList(el)) continue;
@@ -602,7 +630,7 @@
         ...[].concat((fam.description && fam.description()) || []).map((raw) => ({ raw, weak: true })),
       ];
       for (const { raw, weak: isWeak } of found) {
-        const value = clean(stripTags(raw));
+        const value = isWeak ? mainSegment(clean(stripTags(raw))) : clean(stripTags(raw));
         if (!value) continue;
         if (isWeak && isSiteBlurb(value, title, siteNames)) continue;
         if (!candidates.some((c) => c.value === value)) candidates.push({ value, source: fam.source, weak: isWeak });
