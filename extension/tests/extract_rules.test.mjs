@@ -479,3 +479,18 @@ test("authors: given-name and surname pairs in an author group are its people", 
     <ol class="references"><li><span class="given-name">Not</span> <span class="surname">Ours</span></li></ol>`;
   assert.deepEqual(extract(head, body).authors, ["Jasminka Majdandžić", "Sandra Amashaufer"]);
 });
+
+test("abstract: an old page's capitalised 'Abstract' class holds the abstract, its heading dropped", () => {
+  const head = `<meta name="citation_title" content="Cytokinins Secreted by Agrobacterium Promote Transformation">`;
+  const body = `<p class="Abstract"><strong class="Heading">Abstract:</strong> <i>Agrobacterium</i>-mediated transformation is the most widely used technique for generating transgenic plants. However, many crops remain recalcitrant.</p>`;
+  assert.match(extract(head, body).abstract, /^Agrobacterium-mediated transformation is the most widely used .* recalcitrant\.$/);
+});
+
+test("abstract: a table that lays out an old page is not furniture; a data table still is", () => {
+  const head = `<meta name="citation_title" content="Cytokinins Secreted by Agrobacterium Promote Transformation">`;
+  const abstract = `<p class="Abstract"><strong>Abstract:</strong> Agrobacterium-mediated transformation is the most widely used technique for generating transgenic plants, yet many crops remain recalcitrant.</p>`;
+  const layout = `<table class="LayoutTable"><tr><td><h1>Cytokinins Secreted by Agrobacterium</h1><table><tr><td>${abstract}</td></tr></table></td></tr></table>`;
+  assert.match(extract(head, layout).abstract, /^Agrobacterium-mediated transformation/);
+  const data = `<h1>Cytokinins</h1><table><tr><td>${abstract}</td></tr></table>`;
+  assert.equal(extract(head, data).abstract, "");
+});

@@ -482,8 +482,10 @@
 
   const FIELDS = ["title", "authors", "abstract", "published", "venue", "pdf_url"];
   // The page's own abstract section, for when every meta copy is cut short or missing.
+  // ".Abstract" too: old pages (HighWire's, Springer's) capitalise the class, and in the
+  // quirks mode such pages render in, browsers match class names without regard to case.
   const ABSTRACT_SECTIONS =
-    "#abstract, .abstract, section.abstract, div.abstract, .abstractSection, .article__abstract, .hlFld-Abstract, #Abs1-content, .c-article-section__content[id^='Abs'], section.Abstract, #Abs1, [itemprop='description']:not(meta)";
+    "#abstract, .abstract, section.abstract, div.abstract, .abstractSection, .article__abstract, .hlFld-Abstract, #Abs1-content, .c-article-section__content[id^='Abs'], .Abstract, #Abs1, [itemprop='description']:not(meta)";
   const LOW_TRUST = new Set(["og", "document"]);
   const STOP = new Set(
     "about after also among and are based between both from have into more most only other over such than that their these they this through under using when where which while with within without".split(" "),
@@ -526,7 +528,7 @@
   // Sections that sit beside the abstract and are not it: Elsevier's highlights, graphical
   // abstracts, teasers, related articles; and page furniture.
   const NOT_THE_ABSTRACT = /highlight|graphical|teaser|keyword|related|recommend/i;
-  const FURNITURE = "aside, nav, footer, figure, table, li, [role='navigation'], [role='complementary']";
+  const FURNITURE = "aside, nav, footer, figure, li, [role='navigation'], [role='complementary']";
   const NOT_PROSE = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "BUTTON", "FORM"]);
   // "Abstract (provisional)": a qualifier in brackets still heads the abstract.
   const ABSTRACT_HEADING = /^(abstract|summary)(?:\s*\([^()]{1,40}\))?[:.]?$/i;
@@ -536,9 +538,20 @@
     return NOT_THE_ABSTRACT.test(`${el.getAttribute("class") || ""} ${el.id || ""}`);
   }
 
+  /**
+   * Whether `el` sits in a table of data, not in tables that lay out the page (old pages put
+   * the whole article in nested ones): a layout table, or one around it, holds headings.
+   */
+  function inDataTable(el) {
+    for (let table = el.closest("table"); table; table = table.parentElement && table.parentElement.closest("table")) {
+      if (table.querySelector("h1, h2, h3")) return false;
+    }
+    return Boolean(el.closest("table"));
+  }
+
   /** Whether `el` sits in page furniture, a reference list or a box that is not the abstract. */
   function isAside(el) {
-    if (el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE))) return true;
+    if (el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE) || inDataTable(el))) return true;
     for (let node = el; node && node.tagName !== "BODY"; node = node.parentElement) {
       if (namedAside(node)) return true;
     }
