@@ -69,8 +69,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects: ClassVar[UserManager] = UserManager()
     # The id of the user's personal library when the query that loaded the user read it
-    # along (token authentication does); None means unknown. The library is never
-    # deleted while its owner exists, so the id cannot go stale.
+    # along (token authentication does, once per request); None means unknown, and the
+    # library is then looked up.
     known_personal_library_id: int | None = None
 
     USERNAME_FIELD = "email"

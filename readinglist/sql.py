@@ -56,11 +56,16 @@ def _row_plan(
     converters differ between databases)."""
     fields = model._meta.concrete_fields
     order = {field.column: index for index, field in enumerate(fields)}
-    selected, extras, converters = [], [], []
+    selected: list[tuple[int, int]] = []  # (field index, column position)
+    extras: list[tuple[str, int]] = []
+    converters: list[tuple[int, Any, list[Any]]] = []
     for position, column in enumerate(columns):
         index = order.get(column)
         if index is None:
             extras.append((column, position))
+            continue
+        if any(taken == index for taken, _ in selected):
+            # A field's column again ("t.*, e.library_id"): the first is the row's, as in raw().
             continue
         selected.append((index, position))
         col = fields[index].get_col(model._meta.db_table)

@@ -489,8 +489,46 @@ test("abstract: an old page's capitalised 'Abstract' class holds the abstract, i
 test("abstract: a table that lays out an old page is not furniture; a data table still is", () => {
   const head = `<meta name="citation_title" content="Cytokinins Secreted by Agrobacterium Promote Transformation">`;
   const abstract = `<p class="Abstract"><strong>Abstract:</strong> Agrobacterium-mediated transformation is the most widely used technique for generating transgenic plants, yet many crops remain recalcitrant.</p>`;
-  const layout = `<table class="LayoutTable"><tr><td><h1>Cytokinins Secreted by Agrobacterium</h1><table><tr><td>${abstract}</td></tr></table></td></tr></table>`;
+  const layout = `<table class="LayoutTable"><tr><td>menu</td><td><h1>Cytokinins Secreted by Agrobacterium</h1><div>${abstract}</div></td></tr></table>`;
   assert.match(extract(head, layout).abstract, /^Agrobacterium-mediated transformation/);
   const data = `<h1>Cytokinins</h1><table><tr><td>${abstract}</td></tr></table>`;
   assert.equal(extract(head, data).abstract, "");
+});
+
+test("abstract: a bar in notation or between two long parts does not split a description", () => {
+  const head = `<meta name="citation_title" content="Conditional densities with normalizing flows">`;
+  const maths = `${head}<meta property="og:description" content="We learn conditional densities p(y | x) with normalizing flows and show that the resulting estimators are consistent under mild assumptions on the data.">`;
+  assert.match(extract(maths).abstract, /^We learn conditional densities p\(y \| x\) with/);
+  const twoLong = `${head}<meta property="og:description" content="We learn conditional densities with normalizing flows on twelve benchmarks from five domains | and we show the resulting estimators are consistent under mild assumptions on the data.">`;
+  assert.match(extract(twoLong).abstract, /^We learn conditional densities .* on the data\.$/);
+});
+
+test("abstract: label cells of a related or listed paper never beat the article's abstract", () => {
+  const head = `<meta name="citation_title" content="Toward Analytic Theology"><meta property="og:description" content="Analytic theology developed into a thriving field of research over the last decades, and this paper tells how and why that happened.">`;
+  const other = "Another paper's abstract, about something else entirely, runs on for many words here.";
+  for (const body of [
+    `<div class="related-articles"><dl><dt>Abstract</dt><dd>${other}</dd></dl></div>`,
+    `<ul class="similar"><li><table><tr><td>Summary</td><td>${other}</td></tr></table></li></ul>`,
+  ]) {
+    assert.match(extract(head, body).abstract, /^Analytic theology developed/);
+  }
+  const own = `<div class="abstract"><p>Analytic theology developed into a thriving field; this is the page's own full abstract, longer than the teaser.</p></div>`;
+  const recommended = `<div class="recommended"><table><tr><th>Abstract</th><td>${other}</td></tr></table></div>`;
+  assert.match(extract(head, own + recommended).abstract, /page's own full abstract/);
+});
+
+test("authors: flat given-name and surname pairs each make one person; groups in asides do not count", () => {
+  const head = `<meta name="citation_title" content="T">`;
+  const flat = `<div class="author-group"><span class="given-name">Ada</span> <span class="surname">Lovelace</span>, <span class="given-name">Alan</span> <span class="surname">Turing</span></div>`;
+  assert.deepEqual(extract(head, flat).authors, ["Ada Lovelace", "Alan Turing"]);
+  const recommended = `<div class="RecommendedArticles"><div class="authors"><span><span class="given-name">Other</span> <span class="surname">Person</span></span></div></div>`;
+  assert.deepEqual(extract(head, flat + recommended).authors, ["Ada Lovelace", "Alan Turing"]);
+  const aside = `<aside><div class="authors"><span class="given-name">Other</span> <span class="surname">Person</span></div></aside>`;
+  assert.deepEqual(extract(head, aside).authors, []);
+});
+
+test("abstract: a data table nested in a layout table is still furniture", () => {
+  const head = `<meta name="citation_title" content="T">`;
+  const body = `<table><tr><td><h1>Title of the article</h1><table class="data"><tr><td><div class="abstract">${"Cell text of a data table that is not the abstract at all. ".repeat(2)}</div></td></tr></table></td></tr></table>`;
+  assert.equal(extract(head, body).abstract, "");
 });

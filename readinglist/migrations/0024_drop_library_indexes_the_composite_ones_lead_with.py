@@ -5,65 +5,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('readinglist', '0023_rewrite_entries_without_vectors'),
+        ("readinglist", "0023_rewrite_entries_without_vectors"),
     ]
 
+    # Only the indexes go: AlterField(db_index=False) would also drop and re-add every
+    # foreign key on PostgreSQL, re-checking whole tables while it locks the libraries
+    # table (so every save) until the migration commits.
     operations = [
-        migrations.AlterField(
-            model_name='comment',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='entry',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='entryidentifier',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='entrytag',
-            name='entry',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, to='readinglist.entry'),
-        ),
-        migrations.AlterField(
-            model_name='highlight',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='journalclubsession',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='note',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='readinglist',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='readinglistitem',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='readingstate',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
-        ),
-        migrations.AlterField(
-            model_name='tag',
-            name='library',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readinglist.library'),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_comment_library_id_b832a9eb",
+                    "CREATE INDEX IF NOT EXISTS readinglist_comment_library_id_b832a9eb ON readinglist_comment (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_entry_library_id_747f42d8",
+                    "CREATE INDEX IF NOT EXISTS readinglist_entry_library_id_747f42d8 ON readinglist_entry (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_entryidentifier_library_id_b33f652b",
+                    "CREATE INDEX IF NOT EXISTS readinglist_entryidentifier_library_id_b33f652b ON readinglist_entryidentifier (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_entrytag_entry_id_ccbf38cc",
+                    "CREATE INDEX IF NOT EXISTS readinglist_entrytag_entry_id_ccbf38cc ON readinglist_entrytag (entry_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_highlight_library_id_f6e55bd8",
+                    "CREATE INDEX IF NOT EXISTS readinglist_highlight_library_id_f6e55bd8 ON readinglist_highlight (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_journalclubsession_library_id_8c4924f2",
+                    "CREATE INDEX IF NOT EXISTS readinglist_journalclubsession_library_id_8c4924f2 ON readinglist_journalclubsession (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_note_library_id_41f9c179",
+                    "CREATE INDEX IF NOT EXISTS readinglist_note_library_id_41f9c179 ON readinglist_note (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_readinglist_library_id_34f8660c",
+                    "CREATE INDEX IF NOT EXISTS readinglist_readinglist_library_id_34f8660c ON readinglist_readinglist (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_readinglistitem_library_id_4aa86a40",
+                    "CREATE INDEX IF NOT EXISTS readinglist_readinglistitem_library_id_4aa86a40 ON readinglist_readinglistitem (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_readingstate_library_id_c10dc9ea",
+                    "CREATE INDEX IF NOT EXISTS readinglist_readingstate_library_id_c10dc9ea ON readinglist_readingstate (library_id)",
+                ),
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS readinglist_tag_library_id_5739db92",
+                    "CREATE INDEX IF NOT EXISTS readinglist_tag_library_id_5739db92 ON readinglist_tag (library_id)",
+                ),
+            ],
+            state_operations=[
+                migrations.AlterField(
+                    model_name="comment",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="entry",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="entryidentifier",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="entrytag",
+                    name="entry",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="readinglist.entry",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="highlight",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="journalclubsession",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="note",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="readinglist",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="readinglistitem",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="readingstate",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="tag",
+                    name="library",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="readinglist.library",
+                    ),
+                ),
+            ],
         ),
     ]

@@ -60,3 +60,13 @@ def test_no_rows_and_a_query_without_the_key(alice: User) -> None:
     personal_library(alice)
     with pytest.raises(ValueError, match="primary key"):
         sql.instances(Library, f"SELECT name FROM {table}", [])
+
+
+@pytest.mark.django_db
+def test_a_column_selected_twice_keeps_the_first_as_raw_does(alice: User) -> None:
+    library = personal_library(alice)
+    Tag.objects.create(library=library, name="Vision", folded="vision", version=1)
+    query = f"SELECT *, id FROM {Tag._meta.db_table} WHERE library_id = %s"
+    built = sql.instances(Tag, query, [library.pk])
+    _same(built, list(Tag.objects.raw(query, [library.pk])))
+    assert built[0].name == "Vision"

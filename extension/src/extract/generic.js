@@ -293,10 +293,20 @@
       const found = namesFrom(doc.querySelectorAll(selector));
       if (found.length) return found;
     }
-    const people = [...doc.querySelectorAll(".given-name")]
-      .filter((given) => given.closest(AUTHOR_GROUPS) && given.parentElement && given.parentElement.querySelector(".surname"))
-      .map((given) => given.parentElement);
-    return namesFrom(people);
+    for (const group of doc.querySelectorAll(AUTHOR_GROUPS)) {
+      if (isAside(group)) continue;
+      const names = [];
+      for (const given of group.querySelectorAll(".given-name")) {
+        // Its own surname: the next one among its siblings, before another given name.
+        let surname = given.nextElementSibling;
+        while (surname && !surname.matches(".surname") && !surname.matches(".given-name")) surname = surname.nextElementSibling;
+        if (!surname || !surname.matches(".surname") || isAside(given)) continue;
+        const name = cleanAuthor(`${text(given)} ${text(surname)}`);
+        if (name && !names.includes(name)) names.push(name);
+      }
+      if (names.length) return names;
+    }
+    return [];
   }
 
   // A list a page cut short: "Powell DJ, et al." names one author of several.
@@ -509,13 +519,20 @@
 
   /**
    * A description a site built from parts joined by " | " ("PDF | <the abstract's start> |
-   * Find, read and cite all the research you need on ResearchGate"): its longest part, the
-   * one about the article. Prose rarely holds a spaced bar, and only descriptions are split.
+   * Find, read and cite all the research you need on ResearchGate"): its one long part, the
+   * one about the article, when every other part is a short label. A bar inside brackets is
+   * notation ("p(y | x)"), and a text with two long parts is left whole.
    */
   function mainSegment(value) {
     const parts = value.split(/\s+\|\s+/);
-    if (parts.length < 2) return value;
-    return parts.reduce((a, b) => (b.length > a.length ? b : a));
+    if (parts.length < 2 || parts.some((part) => !balanced(part))) return value;
+    const long = parts.filter((part) => part.split(" ").length > 12);
+    return long.length === 1 ? long[0] : value;
+  }
+
+  function balanced(part) {
+    const count = (re) => (part.match(re) || []).length;
+    return count(/\(/g) === count(/\)/g) && count(/\[/g) === count(/\]/g) && count(/\{/g) === count(/\}/g);
   }
 
   /** Whether `candidate` is `full` cut short: an ellipsis, or the start of the longer text. */
@@ -539,19 +556,20 @@
   }
 
   /**
-   * Whether `el` sits in a table of data, not in tables that lay out the page (old pages put
-   * the whole article in nested ones): a layout table, or one around it, holds headings.
+   * Whether `el` sits in a table of data, not in a table that lays out the page (old pages
+   * put the whole article in one): a layout table holds headings itself, not through a table
+   * nested in it.
    */
   function inDataTable(el) {
-    for (let table = el.closest("table"); table; table = table.parentElement && table.parentElement.closest("table")) {
-      if (table.querySelector("h1, h2, h3")) return false;
-    }
-    return Boolean(el.closest("table"));
+    const table = el.closest("table");
+    if (!table) return false;
+    const holdsHeading = [...table.querySelectorAll("h1, h2, h3")].some((h) => h.closest("table") === table);
+    return !holdsHeading;
   }
 
   /** Whether `el` sits in page furniture, a reference list or a box that is not the abstract. */
-  function isAside(el) {
-    if (el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE) || inDataTable(el))) return true;
+  function isAside(el, { tables = true } = {}) {
+    if (el.closest && (el.closest(NOT_OURS) || el.closest(FURNITURE) || (tables && inDataTable(el)))) return true;
     for (let node = el; node && node.tagName !== "BODY"; node = node.parentElement) {
       if (namedAside(node)) return true;
     }
@@ -604,16 +622,6 @@
       const value = textAfterHeading(heading).replace(/^Abstract[:.]?\s*/i, "");
       if (value.split(" ").length >= 12) return { value, strong: true };
     }
-    // A record page laid out as label and value cells (PhilPapers, repositories' item pages):
-    // the cell after one that says "Abstract". The table is the page's layout here, not a
-    // data table inside the article, so it is not furniture.
-    for (const label of doc.querySelectorAll("td, th, dt")) {
-      const cell = label.nextElementSibling;
-      if (!cell || !/^(TD|DD)$/.test(cell.tagName) || !ABSTRACT_HEADING.test(text(label))) continue;
-      if (label.closest(NOT_OURS) || label.closest("nav, footer, aside")) continue;
-      const value = clean(text(cell));
-      if (value.split(" ").length >= 12) return { value, strong: true };
-    }
     let weak = null;
     for (const el of doc.querySelectorAll(ABSTRACT_SECTIONS)) {
       if (isAside(el) || isLinkList(el)) continue;
@@ -624,6 +632,16 @@
       if (value.split(" ").length < 12) continue;
       if (!el.matches("[itemprop='description']")) return { value, strong: true };
       weak = weak || { value, strong: false };
+    }
+    // A record page laid out as label and value cells (PhilPapers, repositories' item pages):
+    // the cell after one that says "Abstract". The table is the page's layout here, so it
+    // is not furniture; a related, recommended or listed paper's cells still are.
+    for (const label of doc.querySelectorAll("td, th, dt")) {
+      const cell = label.nextElementSibling;
+      if (!cell || !/^(TD|DD)$/.test(cell.tagName) || !ABSTRACT_HEADING.test(text(label))) continue;
+      if (isAside(label, { tables: false })) continue;
+      const value = clean(text(cell));
+      if (value.split(" ").length >= 12) return { value, strong: true };
     }
     return weak;
   }
@@ -643,7 +661,8 @@
         ...[].concat((fam.description && fam.description()) || []).map((raw) => ({ raw, weak: true })),
       ];
       for (const { raw, weak: isWeak } of found) {
-        const value = isWeak ? mainSegment(clean(stripTags(raw))) : clean(stripTags(raw));
+        // Only the low-trust families' copies are a site's own assembly of parts.
+        const value = LOW_TRUST.has(fam.source) ? mainSegment(clean(stripTags(raw))) : clean(stripTags(raw));
         if (!value) continue;
         if (isWeak && isSiteBlurb(value, title, siteNames)) continue;
         if (!candidates.some((c) => c.value === value)) candidates.push({ value, source: fam.source, weak: isWeak });
