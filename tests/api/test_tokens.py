@@ -14,7 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from api import urls_auth
-from readinglist.models import ApiToken, Library, User
+from readinglist.models import ApiToken, Entry, Library, User
 from readinglist.services.accounts import personal_library
 from readinglist.services.tokens import MAX_TOKENS_PER_USER, create_api_token, token_digest
 from tests.conftest import client_for
@@ -410,3 +410,20 @@ def test_a_token_user_without_a_personal_library_gets_one_on_first_save(alice: U
     assert response.status_code == HTTPStatus.CREATED
     created = Library.objects.get(owner=alice, kind=Library.Kind.PERSONAL)
     assert response.json()["library"] == created.pk
+
+
+def test_each_token_saves_into_its_own_users_library(alice: User, bob: User) -> None:
+    mine, theirs = personal_library(alice), personal_library(bob)
+    _, alice_secret = create_api_token(user=alice, name="script")
+    _, bob_secret = create_api_token(user=bob, name="script")
+
+    for secret in (bob_secret, alice_secret):
+        response = client_with_token(secret).post(
+            "/api/v1/save", {"url": "https://example.org/shared-paper"}, format="json"
+        )
+        assert response.status_code == HTTPStatus.CREATED
+
+    # One entry in each library, each added by that library's owner: neither token's save
+    # reached the other account.
+    assert list(Entry.objects.filter(library=theirs).values_list("added_by", flat=True)) == [bob.pk]
+    assert list(Entry.objects.filter(library=mine).values_list("added_by", flat=True)) == [alice.pk]
